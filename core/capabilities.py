@@ -1,0 +1,38 @@
+"""What a connector can do, declared up front so callers can ask before they try."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Operation(StrEnum):
+    LIST_USERS = "list_users"
+    LIST_COURSES = "list_courses"
+    LIST_ENROLLMENTS = "list_enrollments"
+    ENROLL = "enroll"
+    UNENROLL = "unenroll"
+
+
+class EnrollOption(StrEnum):
+    """Options an enroll call may carry; each connector accepts a subset."""
+
+    LEVEL = "level"
+    VALID_FROM = "valid_from"
+    VALID_UNTIL = "valid_until"
+    DUE_AT = "due_at"
+    MANDATORY = "mandatory"
+    SESSION = "session"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    operations: frozenset[Operation]
+    enroll_options: frozenset[EnrollOption] = frozenset()
+    #: enrollment filters applied server-side (``user_ids``, ``course_ids``, ``statuses``)
+    enrollment_filters: frozenset[str] = frozenset()
+    #: enrollment levels (roles) the vendor knows, for the ``level`` option
+    levels: tuple[str, ...] = ()
+
+    def supports(self, operation: Operation) -> bool:
+        return operation in self.operations

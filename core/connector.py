@@ -1,0 +1,272 @@
+"""The base every connector builds on: one ``httpx.AsyncClient``, retries, auth refresh, errors.
+
+Retry policy (bounded by ``max_retries``):
+
+* 429 and 503 are retried for every method: the vendor refused the request before doing it.
+  ``Retry-After`` (seconds or an HTTP date) is honoured, capped at ``max_backoff``.
+* 500, 502 and 504 are retried only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS).
+* A connection that could not be opened (``ConnectError``, ``ConnectTimeout``) is retried for every
+  method; a read timeout or a dropped connection is retried only for idempotent methods, because a
+  POST may already have taken effect.
+* Between tries the wait is exponential with full jitter: ``uniform(0, base * 2**attempt)``.
+* A 401 on an authenticated request drops the cached token and tries once more with a new one.
+
+Whatever still fails is mapped to the error tree of :mod:`core.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import httpx
+import orjson
+
+from core.capabilities import Capabilities, EnrollOption, Operation
+from core.errors import (
+    ApiError,
+    LmsConnectionError,
+    LmsTimeoutError,
+    RateLimitError,
+    UnsupportedOperationError,
+    error_class_for_status,
+)
+from core.models import Course, Enrollment, EnrollmentStatus, User
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_ANY_METHOD = frozenset({429, 503})
+RETRY_IDEMPOTENT = frozenset({500, 502, 504})
+
+ParamValue = str | int | float | bool | None
+QueryParams = list[tuple[str, ParamValue]]
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class Connector(ABC):
+    """One vendor's API, spoken over ``httpx.AsyncClient`` and answered in normalized models."""
+
+    vendor: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 4,
+        timeout: float = 30.0,
+        backoff_base: float = 0.25,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        )
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.max_backoff = max_backoff
+        self._random = random.Random()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    def __repr__(self) -> str:
+        # Never show credentials: only the vendor and where it points.
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    # -- what every connector implements -------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def from_secrets(
+        cls,
+        *,
+        base_url: str,
+        secrets: Mapping[str, str],
+        http_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> Self:
+        """Build the connector from a connection's base URL and named secrets."""
+
+    @abstractmethod
+    def list_users(self) -> AsyncIterator[User]: ...
+
+    @abstractmethod
+    def list_courses(self) -> AsyncIterator[Course]: ...
+
+    @abstractmethod
+    def list_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[Enrollment]: ...
+
+    async def enroll(
+        self, *, user_id: str, course_id: str, options: Mapping[EnrollOption, Any] | None = None
+    ) -> Enrollment:
+        raise self.unsupported(Operation.ENROLL)
+
+    async def unenroll(self, *, user_id: str, course_id: str) -> None:
+        raise self.unsupported(Operation.UNENROLL)
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+
+    def unsupported(self, operation: Operation | str) -> UnsupportedOperationError:
+        return UnsupportedOperationError(
+            f"{operation} is not supported by {self.vendor}", vendor=self.vendor
+        )
+
+    def check_enroll_options(self, options: Mapping[EnrollOption, Any] | None) -> None:
+        """Refuse, before any request, an option this vendor cannot honour."""
+        for option in options or {}:
+            if option not in self.capabilities.enroll_options:
+                raise UnsupportedOperationError(
+                    f"enroll option {option!s} is not supported by {self.vendor}",
+                    vendor=self.vendor,
+                )
+
+    async def _auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a request; may fetch or refresh a token."""
+        return {}
+
+    def _invalidate_auth(self) -> bool:
+        """Drop cached credentials after a 401; return True if a retry could help."""
+        return False
+
+    @abstractmethod
+    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
+        """The vendor's own (code, message) from an error body, as leniently as possible."""
+
+    def _error_for(self, response: httpx.Response) -> ApiError:
+        body = decode_body(response)
+        code, message = self._error_details(body)
+        status = response.status_code
+        text = message or response.reason_phrase or f"HTTP {status}"
+        cls = error_class_for_status(status)
+        if cls is RateLimitError:
+            return RateLimitError(
+                text,
+                vendor=self.vendor,
+                status=status,
+                code=code,
+                body=body,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return cls(text, vendor=self.vendor, status=status, code=code, body=body)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff)
+        ceiling = min(self.max_backoff, self.backoff_base * (2**attempt))
+        return self._random.uniform(0, ceiling)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        """Send one logical request, retrying as the module docstring says."""
+        method = method.upper()
+        idempotent = method in IDEMPOTENT_METHODS
+        url = self.base_url + path
+        content = orjson.dumps(json) if json is not None else None
+        reauthenticated = False
+        attempt = 0
+        while True:
+            send_headers = {"Accept": "application/json"}
+            if content is not None:
+                send_headers["Content-Type"] = "application/json"
+            if headers:
+                send_headers.update(headers)
+            if authenticated:
+                send_headers.update(await self._auth_headers())
+            try:
+                response = await self._client.request(
+                    method, url, params=params, content=content, data=data, headers=send_headers
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as err:
+                if attempt < self.max_retries:
+                    await asyncio.sleep(self._backoff(attempt, None))
+                    attempt += 1
+                    continue
+                raise self._transport_error(err) from err
+            except httpx.TransportError as err:
+                if idempotent and attempt < self.max_retries:
+                    await asyncio.sleep(self._backoff(attempt, None))
+                    attempt += 1
+                    continue
+                raise self._transport_error(err) from err
+
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 401 and authenticated and not reauthenticated and self._invalidate_auth():
+                reauthenticated = True
+                continue
+            retryable = status in RETRY_ANY_METHOD or (idempotent and status in RETRY_IDEMPOTENT)
+            if retryable and attempt < self.max_retries:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                await asyncio.sleep(self._backoff(attempt, retry_after))
+                attempt += 1
+                continue
+            raise self._error_for(response)
+
+    def _transport_error(self, err: httpx.TransportError) -> LmsConnectionError:
+        if isinstance(err, httpx.TimeoutException):
+            return LmsTimeoutError(
+                f"no answer from {self.base_url} in time ({type(err).__name__})", vendor=self.vendor
+            )
+        reason = str(err) or type(err).__name__
+        return LmsConnectionError(f"cannot reach {self.base_url}: {reason}", vendor=self.vendor)
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """The JSON body of a response, or its text when it is not JSON."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text

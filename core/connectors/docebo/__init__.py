@@ -1,0 +1,5 @@
+"""The Docebo connector (Learn REST API)."""
+
+from core.connectors.docebo.client import DoceboConnector
+
+__all__ = ["DoceboConnector"]

@@ -1,0 +1,144 @@
+"""Normalized records shared by every connector.
+
+``Enrollment`` carries every field of the unified CourseEnrollments object (seed 002, Truto's
+unified LMS API) plus ``vendor`` and ``remote_id``; ``status`` is exactly that object's ten-value
+enum. Every record keeps the vendor's raw payload in ``remote_data``.
+
+The records are slotted dataclasses rather than validating models: connectors build them from
+payloads they have already checked in their ``mapping`` module, and at 100,000 enrollments the
+construction cost matters (see the performance issue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EnrollmentStatus(StrEnum):
+    """The lifecycle status of a user in a course: the ten values of seed 002."""
+
+    ASSIGNED = "assigned"
+    ENROLLED = "enrolled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    PASSED = "passed"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    OVERDUE = "overdue"
+    UNKNOWN = "unknown"
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Email:
+    email: str
+    type: str | None = None
+    is_primary: bool | None = None
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class UserRef:
+    """The learner of an enrollment (``user`` in seed 002)."""
+
+    id: str
+    name: str | None = None
+    emails: tuple[Email, ...] = ()
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class CourseRef:
+    """The course of an enrollment (``course`` in seed 002)."""
+
+    id: str
+    title: str | None = None
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Assigner:
+    """Who assigned the course (``assigned_by`` in seed 002)."""
+
+    id: str
+    name: str | None = None
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Url:
+    url: str
+    type: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class User:
+    """A person known to an LMS."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
+    username: str | None = None
+    emails: tuple[Email, ...] = ()
+    status: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def primary_email(self) -> str | None:
+        for email in self.emails:
+            if email.is_primary:
+                return email.email
+        return self.emails[0].email if self.emails else None
+
+
+@dataclass(slots=True, kw_only=True)
+class Course:
+    """A course (or the course revision a vendor enrolls into)."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    title: str
+    code: str | None = None
+    description: str | None = None
+    type: str | None = None
+    status: str | None = None
+    language: str | None = None
+    duration_seconds: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, kw_only=True)
+class Enrollment:
+    """One user's enrollment in one course: the CourseEnrollments object of seed 002."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    user: UserRef
+    course: CourseRef
+    status: EnrollmentStatus = EnrollmentStatus.UNKNOWN
+    assigned_at: datetime | None = None
+    due_at: datetime | None = None
+    enrolled_at: datetime | None = None
+    started_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    completed_at: datetime | None = None
+    progress_percent: float | None = None
+    time_spent_seconds: int | None = None
+    score: float | None = None
+    is_mandatory: bool | None = None
+    assigned_by: Assigner | None = None
+    attempt_number: int | None = None
+    attempts_count: int | None = None
+    urls: tuple[Url, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    remote_data: dict[str, Any] = field(default_factory=dict)

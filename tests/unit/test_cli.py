@@ -1,0 +1,61 @@
+"""The command line's argument handling: one readable line and a non-zero exit on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tui.cli import EXIT_USAGE, build_parser, main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["sandbox", "--port", "http"], "not a port number: 'http'"),
+        (["sandbox", "--port", "70000"], "port must be between 0 and 65535"),
+        (["sandbox", "--seed", "x"], "the seed must be a whole number"),
+        (["sandbox", "--memory", "--data", "/tmp/x"], "not allowed with argument"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_cli_bad_argument_one_line_and_usage_exit(args: list[str], needle: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == EXIT_USAGE
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["sandbox", "--help"]])
+def test_cli_help_exits_zero(args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 0
+    assert "usage: lmsbridge" in result.stdout
+
+
+def test_parser_sandbox_defaults() -> None:
+    args = build_parser().parse_args(["sandbox"])
+    assert (args.host, args.port, args.scenario, args.seed, args.memory) == (
+        "127.0.0.1",
+        8765,
+        "default",
+        None,
+        False,
+    )
+
+
+def test_main_rejects_bad_flag_via_system_exit() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--nope"])
+    assert info.value.code == EXIT_USAGE

@@ -1,0 +1,151 @@
+"""The ``lmsbridge`` command line.
+
+``lmsbridge`` opens the terminal UI on the embedded sandbox (started in this process under uvicorn
+on a free port of 127.0.0.1, every connector pointed at it). ``lmsbridge sandbox`` runs the
+sandbox alone in the foreground. Errors are one readable line and a non-zero exit, never a
+traceback. Heavy imports (Textual, Starlette) happen only in the branch that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from sandbox.app import SandboxConfig
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, not {port}")
+    return port
+
+
+def _seed(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the seed must be a whole number, not {value!r}"
+        ) from None
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario",
+        default="default",
+        metavar="FILE",
+        help="scenario to seed from: a name in seed-data/ (default, large) or a TOML file",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, metavar="N", help="override the scenario's Faker seed"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep the sandbox state in DIR (default: the user data directory)",
+    )
+    where.add_argument(
+        "--memory", action="store_true", help="keep the sandbox state in memory only"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lmsbridge",
+        description="Browse and manage course enrollments across LMSs. With no command, opens the "
+        "terminal UI on the embedded sandbox.",
+    )
+    _add_data_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the vendor sandbox alone under uvicorn",
+        description="Run the sandbox that emulates each vendor's enrollment API. Prints its base "
+        "URLs and credentials at start.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=_port, default=8765, help="port to bind (default 8765)")
+    _add_data_options(sandbox)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> SandboxConfig:
+    from sandbox.app import SandboxConfig
+
+    return SandboxConfig(
+        scenario=args.scenario, seed=args.seed, data_dir=args.data, memory=args.memory
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"lmsbridge: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.server import SandboxStartError, serve
+
+    try:
+        serve(_config(args), host=args.host, port=args.port)
+    except SandboxStartError as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from core.connections import sandbox_connections
+    from sandbox.app import create_app, sandbox_credentials
+    from sandbox.server import SandboxServer, SandboxStartError
+    from tui.app import make_app
+
+    try:
+        sandbox_app = create_app(_config(args))
+        server = SandboxServer(sandbox_app, host="127.0.0.1", port=0)
+        server.start()
+    except SandboxStartError as err:
+        return _fail(str(err))
+    try:
+        connections = sandbox_connections(sandbox_credentials(sandbox_app, server.base_url))
+        make_app(connections).run()
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            return run_sandbox(args)
+        return run_tui(args)
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError) as err:
+        return _fail(str(err))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
