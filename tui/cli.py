@@ -116,6 +116,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from platformdirs import user_log_path
+
     from core.connections import sandbox_connections
     from sandbox.app import create_app, sandbox_credentials
     from sandbox.server import SandboxServer, SandboxStartError
@@ -123,7 +125,8 @@ def run_tui(args: argparse.Namespace) -> int:
 
     try:
         sandbox_app = create_app(_config(args))
-        server = SandboxServer(sandbox_app, host="127.0.0.1", port=0)
+        log_file = user_log_path("lmsbridge") / "sandbox.log"
+        server = SandboxServer(sandbox_app, host="127.0.0.1", port=0, log_file=log_file)
         server.start()
     except SandboxStartError as err:
         return _fail(str(err))

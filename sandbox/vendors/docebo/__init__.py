@@ -15,15 +15,24 @@ password grant, ``refresh_token`` for the refresh grant. Success (200)::
      "refresh_token": "<40 hex>"}
 
 Errors follow RFC 6749 [I]: 400 ``{"error": "invalid_request" | "unsupported_grant_type" |
-"invalid_grant", "error_description": "..."}``; 401 ``{"error": "invalid_client", ...}``.
+"invalid_grant" | "invalid_scope", "error_description": "..."}``; 401
+``{"error": "invalid_client", ...}``. The tenant has one OAuth client (``client_id``
+``lmsbridge-sandbox``, its secret derived from the scenario's seed) and one superadmin
+(``admin``, level ``godadmin``, user id 10000) whose password the password grant checks; every
+token acts as that superadmin (Docebo tokens inherit the permissions of the user who obtained
+them; narrower levels are not emulated). A refresh token is good for one use.
 Every other route needs ``Authorization: Bearer <token>``; a missing, unknown or expired token is
-401 in Docebo's error body (below). Tokens live in memory only: after a restart clients fetch a
-new one, as they would after any 401.
+401 in Docebo's error body (below) with ``WWW-Authenticate: Bearer``. Tokens live in memory
+only: after a restart clients fetch a new one, as they would after any 401. ``POST
+/_sandbox/reset`` keeps them valid.
 
 Errors [I: Docebo runs on Yii; its body is unverified]
 ------------------------------------------------------
 ``{"name": "<reason phrase>", "message": "<text>", "code": 0, "status": <http status>}`` with
-400 (invalid body or parameter, already enrolled), 401, 404 (unknown user, course or enrollment).
+400 (invalid body or parameter, already enrolled), 401, 404 (unknown user, course, enrollment or
+route), 405 (wrong method) and 413 (a body over 1 MiB). Parameters are checked strictly, so a
+client bug shows as a 400 that names the parameter: an unknown ``sort_attr``/``sort_by`` value,
+an unknown status or level, a non-numeric id, a malformed date.
 
 Envelope and paging
 -------------------
@@ -42,14 +51,14 @@ Dates on the wire are ``YYYY-MM-DD HH:MM:SS`` in UTC.
 
 Routes
 ------
-``GET /manage/v1/user``
-    Items: ``user_id`` (a string, as Docebo sends it), ``username``, ``first_name``, ``last_name``,
-    ``fullname``, ``email``, ``status`` ("1" active, "0" suspended), ``level`` ("user" or
-    "godadmin"), ``creation_date``, ``last_access_date``, ``last_update``, ``language``,
-    ``timezone``, ``expired`` (bool). Filters: ``search_text`` (username, names, email),
-    ``sort_attr`` (``user_id``, ``username``, ``first_name``, ``last_name``, ``email``,
-    ``creation_date``), ``sort_dir`` (asc|desc).
-``GET /learn/v1/courses``
+``GET /manage/v1/user`` (and ``GET /manage/v1/user/{user_id}``: ``{"data": <item>}``)
+    Items: ``user_id`` (a string, as Docebo sends it; people are 10001 and up), ``username``,
+    ``first_name``, ``last_name``, ``fullname``, ``email``, ``status`` ("1" active, "0"
+    suspended), ``level`` ("user" or "godadmin"), ``creation_date``, ``last_access_date``,
+    ``last_update``, ``language``, ``timezone``, ``expired`` (bool). Filters: ``search_text``
+    (username, names, email), ``sort_attr`` (``user_id``, ``username``, ``first_name``,
+    ``last_name``, ``email``, ``creation_date``), ``sort_dir`` (asc|desc).
+``GET /learn/v1/courses`` (and ``GET /learn/v1/courses/{id_course}``: the item plus ``type``)
     Items: ``id_course`` (int), ``name``, ``code``, ``description``, ``course_type``
     (``elearning`` | ``classroom`` | ``webinar``), ``uidCourse``, ``slug_name``, ``language``
     (e.g. ``english``), ``lang_code`` (e.g. ``en``), ``status`` (``published``), ``duration``
@@ -68,8 +77,10 @@ Routes
     ``level`` (CSV of level strings), ``status`` (CSV of statuses; ``not_started`` is an alias of
     ``subscribed``), ``updated_from``/``updated_to``, ``sort_attr`` (``user_id``, ``course_id``,
     ``enrollment_created_at``, ``enrollment_date_last_updated``), ``sort_dir``; paging and cursor.
-``GET /learn/v1/enrollments``
-    The learner view: one item per (user, course); ``id`` is the **course** id. Items: ``id``,
+``GET /learn/v1/enrollments`` (and ``GET /learn/v1/enrollments/{course_id}/{user_id}``:
+``{"data": {"records": <item>}}``)
+    The learner view: one item per (user, course); ``id`` is the **course** id. With the
+    superadmin's token and no ``id_user[]`` it lists every user's enrollments. Items: ``id``,
     ``user_id``, ``username``, ``name``, ``code``, ``type``, ``status``, ``level`` (string),
     ``slug``, ``description``, ``lang_code``, ``enroll_begin_date``, ``enroll_end_date``,
     ``enroll_date_of_enrollment``, ``course_complete_date``, ``total_time``, ``score``,
@@ -94,4 +105,15 @@ Routes
 Statuses stored (the vocabulary of Docebo's enrollment import): ``waiting``, ``to_confirm``,
 ``subscribed``, ``in_progress``, ``completed``, ``suspended``, ``overbooking``. Levels: 3 student,
 4 tutor, 6 instructor; rendered as their strings.
+
+Seeding: the scenario's neutral states map to ``waiting`` (a third of the waiting classroom and
+webinar enrollments are ``overbooking``), ``pending_approval`` to ``to_confirm``,
+``not_started`` to ``subscribed``, ``passed`` and ``completed`` to ``completed``, ``withdrawn``
+to ``suspended``, and ``failed`` to ``in_progress`` below 100%: Docebo has no failed course
+status; a learner who failed the final test is still in the course. Due dates are the validity
+end dates. Internal enrollment ids (``deleted_enrollment``) are never reused.
 """
+
+from sandbox.vendors.docebo.models import DoceboBackend
+
+__all__ = ["DoceboBackend"]

@@ -1,0 +1,238 @@
+"""The sandbox app: every vendor emulation mounted under its prefix, and the admin API.
+
+``create_app(SandboxConfig(...))`` opens the store (seeding it from the scenario when it is
+empty) and returns a Starlette app; it serves from one event loop, with one worker. Routes:
+
+* ``/docebo/...``: Docebo's Learn REST API (``sandbox.vendors.docebo``).
+* ``GET /_sandbox/health``: ``{"status": "ok", "scenario", "seed", "persistent", "vendors":
+  {name: {table: count}}}``.
+* ``GET /_sandbox/credentials``: ``{vendor: {"base_url", ...credentials}}``.
+* ``POST /_sandbox/reset``: restore the seeded state (every vendor), durable on return.
+
+Errors of the platform itself (an unknown path, a wrong method, a body over ``MAX_BODY``
+bytes, answered 413) are rendered in the format of the vendor whose prefix the path is under.
+The sandbox imports nothing from ``core``: the connectors are proven against it by tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from platformdirs import user_data_path
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.clock import Clock
+from sandbox.http import JSONResponse
+from sandbox.seeding import Scenario, build_world, load_scenario
+from sandbox.store import Store
+from sandbox.vendors.base import Tables, Vendor, VendorError
+from sandbox.vendors.docebo import DoceboBackend
+
+VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend,)
+#: the largest request body accepted (413 beyond it)
+MAX_BODY: Final = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    scenario: str = "default"
+    seed: int | None = None
+    #: where the state persists; the user data directory when None
+    data_dir: Path | None = None
+    #: keep the state in memory only
+    memory: bool = False
+
+
+def default_data_dir(scenario: Scenario) -> Path:
+    return user_data_path("lmsbridge") / "sandbox" / f"{scenario.name}-{scenario.seed}"
+
+
+class Sandbox:
+    """The running sandbox: the scenario, the store and every vendor's tenant."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.scenario = load_scenario(config.scenario, config.seed)
+        self.directory = (
+            None if config.memory else config.data_dir or default_data_dir(self.scenario)
+        )
+        self.store = Store(self.directory)
+        try:
+            self.clock = Clock()
+            self.vendors: dict[str, Vendor] = {
+                cls.name: cls(self.store, self.clock, self.scenario.seed) for cls in VENDORS
+            }
+            self._seeded: Tables | None = None
+            if self.store.is_empty:
+                self.store.replace_all(self.seed_tables())
+                self._rebuild()
+        except BaseException:
+            self.store.close(compact=False)
+            raise
+
+    def seed_tables(self) -> Tables:
+        """Every vendor's tables for the scenario, built once per process. Documents are never
+        mutated in place, so the store can share them with this cache."""
+        if self._seeded is None:
+            world = build_world(self.scenario)
+            tables: Tables = {}
+            for vendor in self.vendors.values():
+                tables |= vendor.seed_tables(world)
+            self._seeded = tables
+        return self._seeded
+
+    def _rebuild(self) -> None:
+        for vendor in self.vendors.values():
+            vendor.rebuild()
+
+    async def reset(self) -> None:
+        await self.store.replace_all_async(self.seed_tables())
+        self._rebuild()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for name, docs in self.store.tables.items():
+            vendor, _, table = name.partition(".")
+            counts.setdefault(vendor, {})[table] = len(docs)
+        return counts
+
+    def credentials(self, base_url: str) -> dict[str, dict[str, str]]:
+        return {name: vendor.credentials(base_url) for name, vendor in self.vendors.items()}
+
+    def vendor_for(self, path: str) -> Vendor | None:
+        for vendor in self.vendors.values():
+            if path == vendor.prefix or path.startswith(vendor.prefix + "/"):
+                return vendor
+        return None
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def sandbox_of(app: Starlette) -> Sandbox:
+    sandbox = app.state.sandbox
+    assert isinstance(sandbox, Sandbox)
+    return sandbox
+
+
+def sandbox_credentials(app: Starlette, base_url: str) -> dict[str, dict[str, str]]:
+    """Each vendor's base URL under ``base_url`` and its credentials."""
+    return sandbox_of(app).credentials(base_url)
+
+
+# -- the admin API -----------------------------------------------------------------------------
+
+
+async def health(request: Request) -> Response:
+    sandbox = sandbox_of(request.app)
+    return JSONResponse(
+        {
+            "status": "ok",
+            "scenario": sandbox.scenario.name,
+            "seed": sandbox.scenario.seed,
+            "persistent": sandbox.store.durable,
+            "vendors": sandbox.counts(),
+        }
+    )
+
+
+async def credentials(request: Request) -> Response:
+    base_url = str(request.base_url).rstrip("/")
+    return JSONResponse(sandbox_of(request.app).credentials(base_url))
+
+
+async def reset(request: Request) -> Response:
+    sandbox = sandbox_of(request.app)
+    await sandbox.reset()
+    return JSONResponse({"status": "reset", "vendors": sandbox.counts()})
+
+
+ADMIN_ROUTES: Final[list[BaseRoute]] = [
+    Route("/health", health, methods=["GET"]),
+    Route("/credentials", credentials, methods=["GET"]),
+    Route("/reset", reset, methods=["POST"]),
+]
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+async def vendor_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, VendorError)
+    return exc.render()
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    vendor = sandbox_of(request.app).vendor_for(request.url.path)
+    if vendor is not None:
+        response = vendor.http_error(exc.status_code, exc.detail)
+    else:
+        response = JSONResponse(
+            {"error": exc.detail, "status": exc.status_code}, status_code=exc.status_code
+        )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+class BodyLimit:
+    """Refuse a request body over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit
+        declared = dict(scope["headers"]).get(b"content-length")
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise HTTPException(413, f"The request body is larger than {limit} bytes")
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"The request body is larger than {limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """The sandbox as an ASGI app; its state is open (and seeded) on return."""
+    sandbox = Sandbox(config or SandboxConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {}
+        finally:
+            sandbox.close()
+
+    routes: list[BaseRoute] = [
+        Mount(vendor.prefix, routes=vendor.routes()) for vendor in sandbox.vendors.values()
+    ]
+    routes.append(Mount("/_sandbox", routes=ADMIN_ROUTES))
+    app = Starlette(
+        routes=routes,
+        exception_handlers={VendorError: vendor_error, HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.sandbox = sandbox
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,79 @@
+"""HTTP helpers shared by the vendor emulations: fast JSON, body reading, array query params."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+class JSONResponse(Response):
+    """A JSON response encoded with orjson (about 3.5x the stdlib encoder on list pages)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+class BodyError(ValueError):
+    """A request body that cannot be read as the route expects; the message says why."""
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_json_object(request: Request, *, allow_form: bool = False) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is ``{}``); a form too when ``allow_form``."""
+    kind = content_type(request)
+    if allow_form and kind in FORM_TYPES:
+        return await read_form(request)
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise BodyError(f"the body is not valid JSON: {err.args[0]}") from None
+    if not isinstance(body, dict):
+        raise BodyError("the body must be a JSON object")
+    return body
+
+
+async def read_form(request: Request) -> dict[str, Any]:
+    """A form body, url-encoded or multipart (the last value of a repeated field wins)."""
+    kind = content_type(request)
+    if kind == "multipart/form-data":
+        try:
+            form = await request.form()
+        except Exception as err:  # python-multipart raises several unrelated types
+            raise BodyError(f"the multipart body cannot be parsed: {err}") from None
+        try:
+            return {key: value for key, value in form.items() if isinstance(value, str)}
+        finally:
+            await form.close()
+    raw = await request.body()
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        raise BodyError("the form body is not UTF-8") from None
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def query_list(params: QueryParams, names: Iterable[str]) -> list[str]:
+    """Every value of the array parameters ``names`` in the forms clients send them:
+    ``name[]=1&name[]=2``, ``name=1&name=2`` and ``name=1,2`` (comma-separated)."""
+    values: list[str] = []
+    for name in names:
+        for raw in params.getlist(name):
+            values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return values

@@ -1,0 +1,127 @@
+"""Streaming a listing into messages: batches, completion, failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Self
+
+import httpx
+from textual.message import Message
+
+from core.capabilities import Capabilities
+from core.connections import Connection
+from core.connector import Connector
+from core.errors import AuthenticationError
+from core.models import Course, Enrollment, EnrollmentStatus, User
+from tui.loading import LoadFailed, LoadFinished, RecordsLoaded, describe_error, load
+from tui.records import Kind
+
+CONNECTION = Connection(name="fake", vendor="fake", base_url="http://fake.invalid")
+
+
+class CourseConnector(Connector):
+    vendor = "fake"
+    capabilities = Capabilities(operations=frozenset())
+
+    def __init__(self, count: int, error: Exception | None = None) -> None:
+        self.base_url = CONNECTION.base_url
+        self._owns_client = False
+        self.count = count
+        self.error = error
+        self.closed = False
+
+    @classmethod
+    def from_secrets(
+        cls,
+        *,
+        base_url: str,
+        secrets: Mapping[str, str],
+        http_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> Self:
+        raise NotImplementedError
+
+    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
+        return None, None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+    async def list_courses(self) -> AsyncIterator[Course]:
+        for i in range(self.count):
+            yield Course(id=str(i), vendor="fake", remote_id=str(i), title=f"Course {i}")
+        if self.error is not None:
+            raise self.error
+
+    def list_users(self) -> AsyncIterator[User]:
+        raise NotImplementedError
+
+    def list_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[Enrollment]:
+        raise NotImplementedError
+
+
+async def run(connector: CourseConnector, **options: Any) -> list[Message]:
+    posted: list[Message] = []
+    await load(CONNECTION, Kind.COURSES, 3, lambda c: connector, posted.append, **options)
+    return posted
+
+
+async def test_load_posts_batches_then_finished() -> None:
+    posted = await run(CourseConnector(250), max_batch=100)
+    batches = [m for m in posted if isinstance(m, RecordsLoaded)]
+    assert [len(b.records) for b in batches] == [100, 100, 50]
+    assert isinstance(posted[-1], LoadFinished)
+    assert all(m.generation == 3 and m.kind is Kind.COURSES for m in batches)
+
+
+async def test_load_batches_carry_rows_and_search_text() -> None:
+    (batch, _) = await run(CourseConnector(2))
+    assert isinstance(batch, RecordsLoaded)
+    assert batch.rows == [("Course 0", "", "", "0"), ("Course 1", "", "", "1")]
+    assert batch.search == ["course 0\t\t\t0", "course 1\t\t\t1"]
+
+
+async def test_load_closes_connector() -> None:
+    connector = CourseConnector(1)
+    await run(connector)
+    assert connector.closed
+
+
+async def test_load_lms_error_posts_rows_so_far_then_failure() -> None:
+    error = AuthenticationError("bad client", vendor="fake", status=401, code="invalid_client")
+    posted = await run(CourseConnector(5, error))
+    assert isinstance(posted[0], RecordsLoaded)
+    assert len(posted[0].records) == 5
+    failure = posted[-1]
+    assert isinstance(failure, LoadFailed)
+    assert failure.error == "fake: HTTP 401 invalid_client: bad client"
+
+
+async def test_load_unexpected_error_posts_failure() -> None:
+    posted = await run(CourseConnector(0, KeyError("client_id")))
+    (failure,) = posted
+    assert isinstance(failure, LoadFailed)
+    assert failure.error == "KeyError: 'client_id'"
+
+
+async def test_load_factory_error_posts_failure() -> None:
+    posted: list[Message] = []
+
+    def factory(connection: Connection) -> Connector:
+        raise KeyError("unknown vendor 'fake'")
+
+    await load(CONNECTION, Kind.USERS, 1, factory, posted.append)
+    (failure,) = posted
+    assert isinstance(failure, LoadFailed)
+    assert failure.error == "KeyError: \"unknown vendor 'fake'\""
+
+
+def test_describe_error_keeps_first_line() -> None:
+    assert describe_error(RuntimeError("first\nsecond")) == "RuntimeError: first"
+    assert describe_error(RuntimeError()) == "RuntimeError"

@@ -1,0 +1,135 @@
+"""What each tab shows: its columns, one display row per record, and a record's full detail.
+
+A display row is a plain ``tuple[str, ...]`` built once per record, as the record arrives. Cells
+reuse the model's own strings wherever they can (a name, a title, an enum value), and the few
+derived ones (``"45%"``, ``"2025-03-01"``) go through a small per-table cache, so 100,000 rows
+cost little beyond the tuples themselves. ``search_text`` is the row's displayed text, lowercased
+once, which the filter scans with a plain substring test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Any, TypeAlias
+
+from core.models import Course, Enrollment, User
+
+Record: TypeAlias = User | Course | Enrollment
+Row: TypeAlias = tuple[str, ...]
+
+SEARCH_SEPARATOR = "\t"
+
+
+class Kind(StrEnum):
+    """The three tabs, in the order of their keys ``1``, ``2``, ``3``."""
+
+    USERS = "users"
+    COURSES = "courses"
+    ENROLLMENTS = "enrollments"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def singular(self) -> str:
+        return self.value[:-1]
+
+
+COLUMNS: Mapping[Kind, tuple[str, ...]] = {
+    Kind.USERS: ("Name", "Email", "Username", "Status", "ID"),
+    Kind.COURSES: ("Title", "Code", "Type", "ID"),
+    Kind.ENROLLMENTS: ("User", "Course", "Status", "Progress", "Due"),
+}
+
+
+class RowBuilder:
+    """Builds the display rows of one table.
+
+    Derived cells are cached by the value they come from, so equal due dates or progress values
+    share one string and most rows allocate nothing but their tuple.
+    """
+
+    __slots__ = ("_dates", "_percents", "kind", "row")
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+        self._dates: dict[datetime, str] = {}
+        self._percents: dict[float, str] = {}
+        builders: dict[Kind, Callable[[Any], Row]] = {
+            Kind.USERS: self.user_row,
+            Kind.COURSES: self.course_row,
+            Kind.ENROLLMENTS: self.enrollment_row,
+        }
+        self.row: Callable[[Any], Row] = builders[kind]
+
+    def user_row(self, user: User) -> Row:
+        name = user.name or " ".join(p for p in (user.first_name, user.last_name) if p)
+        return (
+            name,
+            user.primary_email or "",
+            user.username or "",
+            user.status or "",
+            user.id,
+        )
+
+    def course_row(self, course: Course) -> Row:
+        return (course.title, course.code or "", course.type or "", course.id)
+
+    def enrollment_row(self, enrollment: Enrollment) -> Row:
+        user = enrollment.user
+        course = enrollment.course
+        progress = enrollment.progress_percent
+        due = enrollment.due_at
+        return (
+            user.name or user.id,
+            course.title or course.id,
+            enrollment.status,  # a StrEnum member is a str: no new string, no slow ``.value``
+            "" if progress is None else self._percents.get(progress) or self._percent(progress),
+            "" if due is None else self._dates.get(due) or self._date(due),
+        )
+
+    def _percent(self, value: float) -> str:
+        text = self._percents[value] = f"{value:.0f}%"
+        return text
+
+    def _date(self, value: datetime) -> str:
+        text = self._dates[value] = value.date().isoformat()
+        return text
+
+
+def search_text(row: Row) -> str:
+    """The lowercase text the filter matches against (cells never span the separator)."""
+    return SEARCH_SEPARATOR.join(row).lower()
+
+
+def record_fields(record: Record) -> dict[str, Any]:
+    """The normalized record as JSON-ready data, without its raw ``remote_data``."""
+    return {
+        f.name: _plain(getattr(record, f.name))
+        for f in dataclasses.fields(record)
+        if f.name != "remote_data"
+    }
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def to_json(data: Any) -> str:
+    """Pretty JSON for the detail view; anything JSON cannot encode is shown as its ``str``."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,42 @@
+"""A modal with the whole normalized record and the vendor's raw ``remote_data``, as JSON."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.json import JSON
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from tui.records import Record, record_fields, to_json
+
+
+class DetailScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="detail.close"),
+    ]
+
+    def __init__(self, record: Record, *, title: str) -> None:
+        super().__init__()
+        self.record = record
+        self.title_text = title
+        self.record_json = to_json(record_fields(record))
+        self.remote_json = to_json(record.remote_data)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail"):
+            yield Label(self.title_text, id="detail-title")
+            with Horizontal(id="detail-body"):
+                with VerticalScroll(id="detail-record", classes="detail-pane"):
+                    yield Label("Normalized record", classes="detail-section")
+                    yield Static(JSON(self.record_json))
+                with VerticalScroll(id="detail-remote", classes="detail-pane"):
+                    yield Label("remote_data (raw)", classes="detail-section")
+                    yield Static(JSON(self.remote_json))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-record").focus()
