@@ -213,6 +213,7 @@ class Store:
             batch, self._durable = b"".join(self._pending), self._seq
             self._pending = []
             self._append(batch)
+            self._journal_writes += 1
 
     def _append(self, data: bytes) -> None:
         fd = self._journal_fd
@@ -256,13 +257,17 @@ class Store:
             self._lock_fd = None
             raise StoreError(f"{directory} is in use by another sandbox") from None
         try:
-            self._load(directory)
-            self.compact()
+            if self._load(directory):
+                self._journal_fd = os.open(directory / JOURNAL, os.O_WRONLY | os.O_APPEND)
+            else:
+                self.compact()
         except BaseException:
             self.close(compact=False)
             raise
 
-    def _load(self, directory: Path) -> None:
+    def _load(self, directory: Path) -> bool:
+        """Load the snapshot and replay the journal; True when the journal is exactly the
+        current generation's header, so appending to it can go on without a compaction."""
         db = TinyDB(str(directory / SNAPSHOT), storage=SnapshotStorage)
         try:
             data = db.storage.read() or {}
@@ -276,23 +281,24 @@ class Store:
         self.tables = {
             name: {int(doc_id): doc for doc_id, doc in docs.items()} for name, docs in data.items()
         }
-        self._replay(directory / JOURNAL)
+        return self._replay(directory / JOURNAL) and bool(data)
 
-    def _replay(self, path: Path) -> None:
+    def _replay(self, path: Path) -> bool:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return
+            return False
         lines = raw.split(b"\n")
-        header = _parse(lines[0]) if lines else None
+        header = _parse(lines[0])
         if not isinstance(header, dict) or header.get("generation") != self._generation:
-            return  # empty, torn at birth, or already folded into the snapshot
+            return False  # empty, torn at birth, or already folded into the snapshot
         for line in lines[1:]:
             ops = _parse(line)
             if not isinstance(ops, list):
                 break  # a torn or damaged tail: nothing after it was acknowledged
             for op in ops:
                 self._apply_op(op)
+        return lines[1:] == [b""]
 
     def compact(self) -> None:
         """Fold the state into a new ``db.json`` generation and start a new journal."""
@@ -316,7 +322,7 @@ class Store:
     def close(self, *, compact: bool = True) -> None:
         """Compact (when durable) and release the directory. Safe to call twice."""
         if self._journal_fd is not None:
-            if compact:
+            if compact and (self._journal_writes or self._pending):
                 with contextlib.suppress(OSError):
                     self.compact()
             os.close(self._journal_fd)

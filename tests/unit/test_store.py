@@ -150,3 +150,19 @@ def test_unusable_directory_is_one_line_error(tmp_path: Path) -> None:
         Store(blocker / "data")
     assert "\n" not in str(info.value)
     assert str(blocker) in str(info.value)
+
+
+async def test_reopen_with_empty_journal_appends_without_compacting(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.put("t", 1, {"v": 1})
+    store.close()
+    snapshot = (tmp_path / SNAPSHOT).stat()
+    again = reopen(tmp_path)
+    assert (tmp_path / SNAPSHOT).stat().st_mtime_ns == snapshot.st_mtime_ns
+    again.put("t", 2, {"v": 2})
+    await again.commit()
+    os.close(again._lock_fd or -1)  # a crash after the acknowledged write
+    again._lock_fd = None
+    third = reopen(tmp_path)
+    assert third.table("t") == {1: {"v": 1}, 2: {"v": 2}}
+    third.close()
