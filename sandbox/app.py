@@ -7,7 +7,11 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 * ``GET /_sandbox/health``: ``{"status": "ok", "scenario", "seed", "persistent", "vendors":
   {name: {table: count}}}``.
 * ``GET /_sandbox/credentials``: ``{vendor: {"base_url", ...credentials}}``.
-* ``POST /_sandbox/reset``: restore the seeded state (every vendor), durable on return.
+* ``GET /_sandbox/events``: ``{"events": [{"id", "vendor", "event", "recorded_at", "body"}]}``,
+  the webhook events the vendors' actions fired, oldest first; ``?vendor=``, ``?event=``,
+  ``?after=<id>``, ``?limit=`` (1000 by default).
+* ``POST /_sandbox/reset``: restore the seeded state (every vendor), durable on return; the event
+  log is emptied.
 
 Errors of the platform itself (an unknown path, a wrong method, a body over ``MAX_BODY``
 bytes, answered 413) are rendered in the format of the vendor whose prefix the path is under.
@@ -31,6 +35,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.clock import Clock
+from sandbox.events import EventLog
 from sandbox.http import JSONResponse
 from sandbox.seeding import Scenario, build_world, load_scenario
 from sandbox.store import Store
@@ -68,8 +73,10 @@ class Sandbox:
         self.store = Store(self.directory)
         try:
             self.clock = Clock()
+            self.events = EventLog(self.store, self.clock)
             self.vendors: dict[str, Vendor] = {
-                cls.name: cls(self.store, self.clock, self.scenario.seed) for cls in VENDORS
+                cls.name: cls(self.store, self.clock, self.scenario.seed, self.events)
+                for cls in VENDORS
             }
             self._seeded: Tables | None = None
             if self.store.is_empty:
@@ -91,6 +98,7 @@ class Sandbox:
         return self._seeded
 
     def _rebuild(self) -> None:
+        self.events.rebuild()
         for vendor in self.vendors.values():
             vendor.rebuild()
 
@@ -156,8 +164,24 @@ async def reset(request: Request) -> Response:
     return JSONResponse({"status": "reset", "vendors": sandbox.counts()})
 
 
+async def events(request: Request) -> Response:
+    params = request.query_params
+    try:
+        after = int(params.get("after") or 0)
+        limit = int(params.get("limit") or 1000)
+    except ValueError:
+        raise HTTPException(400, "after and limit must be whole numbers") from None
+    if after < 0 or not 1 <= limit <= 10_000:
+        raise HTTPException(400, "after must be >= 0 and limit between 1 and 10000")
+    found = sandbox_of(request.app).events.list(
+        vendor=params.get("vendor"), event=params.get("event"), after=after, limit=limit
+    )
+    return JSONResponse({"events": found})
+
+
 ADMIN_ROUTES: Final[list[BaseRoute]] = [
     Route("/health", health, methods=["GET"]),
+    Route("/events", events, methods=["GET"]),
     Route("/credentials", credentials, methods=["GET"]),
     Route("/reset", reset, methods=["POST"]),
 ]

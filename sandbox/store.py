@@ -38,7 +38,7 @@ import contextlib
 import fcntl
 import os
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -130,6 +130,7 @@ class Store:
         self._journal_fd: int | None = None
         self._lock_fd: int | None = None
         self._flush_lock: asyncio.Lock | None = None
+        self._transaction: list[tuple[Any, ...]] | None = None
         #: bumped on every change; readers key their caches on it
         self.version = 0
         if directory is not None:
@@ -160,6 +161,10 @@ class Store:
         self._next_ids[table] = value + 1
         return value
 
+    def peek_id(self, table: str) -> int:
+        """The id ``next_id`` will hand out, without taking it."""
+        return self._next_ids.get(table, 1)
+
     def put(self, table: str, doc_id: int, doc: Doc) -> None:
         self.apply([("put", table, doc_id, doc)])
 
@@ -167,15 +172,37 @@ class Store:
         self.apply([("del", table, doc_id)])
 
     def apply(self, ops: Iterable[tuple[Any, ...]]) -> None:
-        """Apply operations to memory at once, and journal them as one atomic line."""
+        """Apply operations to memory at once, and journal them as one atomic line (or as part
+        of the enclosing ``transaction``'s line)."""
         ops = list(ops)
         for op in ops:
             self._apply_op(op)
         self.version += 1
         if self.directory is None:
             return
+        if self._transaction is not None:
+            self._transaction.extend(ops)
+            return
         self._pending.append(_line(orjson.dumps(ops, option=orjson.OPT_NON_STR_KEYS)))
         self._seq += 1
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Journal every write made inside as one line: after a crash, all or none of them.
+
+        Writes apply to memory as they are made; a block that raises after writing has already
+        changed memory, so check first, then write (as the vendors' rules do)."""
+        if self._transaction is not None:
+            yield
+            return
+        self._transaction = []
+        try:
+            yield
+        finally:
+            ops, self._transaction = self._transaction, None
+            if ops:
+                self._pending.append(_line(orjson.dumps(ops, option=orjson.OPT_NON_STR_KEYS)))
+                self._seq += 1
 
     def _apply_op(self, op: Iterable[Any]) -> None:
         kind, table, doc_id, *rest = op

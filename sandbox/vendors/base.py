@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from sandbox.clock import Clock
+from sandbox.events import EventLog
 from sandbox.seeding import World
 from sandbox.store import Doc, Store
 
@@ -31,10 +32,11 @@ class Vendor(ABC):
     name: ClassVar[str]
     prefix: ClassVar[str]
 
-    def __init__(self, store: Store, clock: Clock, seed: int) -> None:
+    def __init__(self, store: Store, clock: Clock, seed: int, events: EventLog) -> None:
         self.store = store
         self.clock = clock
         self.seed = seed
+        self.events = events
 
     def secret(self, purpose: str, length: int = 32) -> str:
         """A stable credential of this tenant, derived from the scenario's seed."""

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+import zoneinfo
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
 from sandbox.seeding import (
+    PLAN_STATES,
     SEED_DATA_DIR,
+    SESSION_KINDS,
     STATES,
+    WEBINAR_TOOLS,
     Assignment,
     Scenario,
     ScenarioError,
+    Session,
     World,
     build_world,
     load_scenario,
@@ -29,18 +35,25 @@ ROOT = Path(__file__).resolve().parents[2]
 UNSTARTED = {"waiting", "pending_approval", "not_started"}
 FINISHED = {"completed", "passed", "failed"}
 UNFINISHED = {*UNSTARTED, "in_progress"}
+NO_SESSION = {"waiting", "pending_approval"}
+STARTED = {"in_progress", *FINISHED}
+HOUR = timedelta(hours=1)
 
 # The canonical dump, in this process and in a fresh one: keep the two in step.
+DUMP = "[w.people, w.courses, w.assignments, w.sessions, w.learning_plans, w.plan_enrollments]"
 DIGEST_CODE = (
     "import hashlib, orjson\n"
     "from sandbox.seeding import build_world, load_scenario\n"
     "w = build_world(load_scenario('default'))\n"
-    "print(hashlib.sha256(orjson.dumps([w.people, w.courses, w.assignments])).hexdigest())\n"
+    f"print(hashlib.sha256(orjson.dumps({DUMP})).hexdigest())\n"
 )
 
 
 def world_digest(world: World) -> str:
-    dump = orjson.dumps([world.people, world.courses, world.assignments])
+    w = world
+    dump = orjson.dumps(
+        [w.people, w.courses, w.assignments, w.sessions, w.learning_plans, w.plan_enrollments]
+    )
     return hashlib.sha256(dump).hexdigest()
 
 
@@ -104,6 +117,14 @@ def test_build_world_same_seed_identical(default_world: World) -> None:
     again = build_world(load_scenario("default"))
     assert world_digest(again) == world_digest(default_world)
     assert repr(again) == repr(default_world)
+
+
+def test_world_digest_covers_sessions_and_plans(default_world: World) -> None:
+    dump = orjson.loads(orjson.dumps(default_world.sessions[:1]))
+    assert dump[0]["events"][0]["session"] == 0
+    assert default_world.sessions and default_world.learning_plans
+    assert default_world.plan_enrollments
+    assert "w.sessions, w.learning_plans, w.plan_enrollments" in DIGEST_CODE
 
 
 def test_build_world_same_seed_identical_in_subprocess(default_world: World) -> None:
@@ -260,6 +281,332 @@ def test_build_world_dense_scenario_every_pair_once() -> None:
     assert world_digest(world) == world_digest(build_world(scenario))
 
 
+# --- scenario keys for sessions and plans ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("default", (8, 0.2, (2, 4))), ("large", (60, 0.2, (4, 8)))],
+)
+def test_load_scenario_plan_and_session_keys_ok(
+    name: str, expected: tuple[int, float, tuple[int, int]]
+) -> None:
+    scenario = load_scenario(name)
+    got = (scenario.plan_count, scenario.plan_enrollment_share, scenario.sessions_per_course)
+    assert got == expected
+
+
+def test_load_scenario_plan_and_session_keys_default(tmp_path: Path) -> None:
+    scenario = load_scenario(str(write_scenario(tmp_path, {"courses": "12"})))
+    assert scenario.learning_plans is None
+    assert scenario.plan_count == 2
+    assert (scenario.plan_enrollment_share, scenario.sessions_per_course) == (0.2, (2, 4))
+    two = load_scenario(str(write_scenario(tmp_path, {"courses": "2"})))
+    assert two.plan_count == 0
+    assert build_world(two).learning_plans == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"sessions_per_course": (0, 2)}, "'sessions_per_course' must be [min, max]"),
+        ({"learning_plans": -2}, "'learning_plans' must be a whole number >= 0"),
+        ({"plan_enrollment_share": 2.0}, "'plan_enrollment_share' must be a share"),
+    ],
+)
+def test_scenario_bad_plan_or_session_values_one_line_error(
+    changes: dict[str, object], needle: str
+) -> None:
+    with pytest.raises(ScenarioError) as error:
+        Scenario(
+            name="tiny",
+            seed=1,
+            locale="en_US",
+            reference_date=datetime(2026, 1, 1, tzinfo=UTC),
+            users=5,
+            courses=5,
+            enrollments=5,
+            **changes,  # type: ignore[arg-type]
+        )
+    assert_one_line(error, "scenario 'tiny': ", needle)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+OFFICE_ZONES = {
+    "America/Chicago", "America/Los_Angeles", "America/Toronto", "Europe/London",
+    "Europe/Paris", "Europe/Madrid", "Europe/Warsaw", "America/Sao_Paulo", "Asia/Singapore",
+    "Asia/Kolkata", "Australia/Sydney", "America/New_York",
+}  # fmt: skip
+
+
+def session_loads(world: World) -> Counter[int]:
+    return Counter(a.session for a in world.assignments if a.session is not None)
+
+
+def groupby_course(world: World) -> dict[int, list[Session]]:
+    groups: dict[int, list[Session]] = {}
+    for session in world.sessions:
+        groups.setdefault(session.course, []).append(session)
+    return groups
+
+
+def test_build_world_sessions_only_instructor_led(world: World) -> None:
+    low, high = world.scenario.sessions_per_course
+    per_course = Counter(session.course for session in world.sessions)
+    for course in world.courses:
+        if course.kind in SESSION_KINDS:
+            assert low <= per_course[course.index] <= high, course
+        else:
+            assert per_course[course.index] == 0, course
+    assert [s.index for s in world.sessions] == list(range(len(world.sessions)))
+    events = [event for session in world.sessions for event in session.events]
+    assert [e.index for e in events] == list(range(len(events)))
+    assert all(e.session == s.index for s in world.sessions for e in s.events)
+    for index, group in groupby_course(world).items():
+        assert len({s.name for s in group}) == len(group), index
+        assert all(s.name.startswith(world.courses[index].title + " \u2013 ") for s in group)
+
+
+def test_build_world_sessions_past_and_upcoming(world: World) -> None:
+    reference = world.scenario.reference_date
+    for course, group in groupby_course(world).items():
+        starts = [s.starts_at for s in group]
+        assert starts == sorted(starts), course
+        if len(group) >= 2:
+            assert any(s.ends_at < reference for s in group), course
+            assert any(s.starts_at > reference for s in group), course
+        assert all(s.ends_at < reference or s.starts_at > reference for s in group), course
+        created = world.courses[course].created_at
+        assert all(s.starts_at > created for s in group), course
+
+
+def test_build_world_session_events_ordered_inside_session(world: World) -> None:
+    for session in world.sessions:
+        course = world.courses[session.course]
+        events = session.events
+        assert 1 <= len(events) <= 3
+        assert session.starts_at == events[0].starts_at
+        assert session.ends_at == events[-1].ends_at
+        for before, after in itertools.pairwise(events):
+            assert before.ends_at < after.starts_at
+        for event in events:
+            assert event.starts_at.tzinfo == UTC
+            assert timedelta(hours=1) <= event.ends_at - event.starts_at <= timedelta(hours=8)
+            assert event.timezone == session.timezone
+        if course.kind == "classroom":
+            assert session.webinar_tool is None
+            assert session.location is not None and session.location.endswith(
+                ("Office", "Headquarters")
+            )
+            assert all(e.location == session.location and e.classroom for e in events)
+            assert [e.name for e in events] == [f"Day {n}" for n in range(1, len(events) + 1)]
+            if course.duration_seconds > 8 * 3600:
+                assert len(events) >= 2
+        else:
+            assert session.webinar_tool in WEBINAR_TOOLS
+            assert session.location is None
+            assert [(e.name, e.location, e.classroom) for e in events] == [
+                ("Live session", None, None)
+            ]
+        assert 0 <= session.min_enrollments <= session.max_enrollments
+
+
+def test_build_world_session_local_times_match_tz_database(world: World) -> None:
+    try:
+        zones = {s.timezone: zoneinfo.ZoneInfo(s.timezone) for s in world.sessions}
+    except zoneinfo.ZoneInfoNotFoundError:
+        pytest.skip("no time zone database on this machine")
+    for session in world.sessions:
+        zone = zones[session.timezone]
+        for event in session.events:
+            start = event.starts_at.astimezone(zone)
+            end = event.ends_at.astimezone(zone)
+            assert start.date() == end.date(), session.name
+            assert start.weekday() < 5, session.name
+            if session.webinar_tool is None:
+                assert (start.hour, start.minute) == (9, 0), session.name
+            else:
+                assert 9 <= start.hour <= 16 and start.minute in {0, 30}, session.name
+            assert end.hour < 21 or (end.hour, end.minute) == (21, 0), session.name
+
+
+def test_build_world_session_capacity_respected_and_some_full(world: World) -> None:
+    loads = session_loads(world)
+    reference = world.scenario.reference_date
+    assert all(loads[s.index] <= s.max_enrollments for s in world.sessions)
+    full = [s for s in world.sessions if loads[s.index] == s.max_enrollments > 0]
+    assert 1 <= len(full) < len(world.sessions) // 3
+    assert any(s.starts_at > reference for s in full)
+
+
+def test_build_world_session_assignments_match_course(world: World) -> None:
+    courses, sessions = world.courses, world.sessions
+    for a in world.assignments:
+        if courses[a.course].kind in SESSION_KINDS and a.state not in NO_SESSION:
+            assert a.session is not None, a
+            assert sessions[a.session].course == a.course, a
+        else:
+            assert a.session is None, a
+
+
+def test_build_world_session_dates_fit_assignments(world: World) -> None:
+    reference = world.scenario.reference_date
+    upcoming = {s.course for s in world.sessions if s.starts_at > reference}
+    for a in world.assignments:
+        if a.session is None:
+            continue
+        session = world.sessions[a.session]
+        assert a.assigned_at <= session.starts_at - HOUR, a
+        if a.started_at is not None:
+            assert a.started_at == session.starts_at < reference, a
+        if a.completed_at is not None:
+            assert a.completed_at >= session.ends_at, a
+        if a.state in STARTED:
+            assert session.ends_at < reference, a
+        if a.state == "not_started" and a.course in upcoming:
+            assert session.starts_at > reference, a
+
+
+def test_build_world_single_session_per_course_still_consistent() -> None:
+    scenario = Scenario(
+        name="single",
+        seed=11,
+        locale="de_DE",
+        reference_date=datetime(2026, 3, 30, tzinfo=UTC),
+        users=80,
+        courses=20,
+        enrollments=600,
+        sessions_per_course=(1, 1),
+    )
+    world = build_world(scenario)
+    assert len(world.assignments) == 600
+    assert Counter(s.course for s in world.sessions) == {
+        c.index: 1 for c in world.courses if c.kind in SESSION_KINDS
+    }
+    loads = session_loads(world)
+    assert all(loads[s.index] <= s.max_enrollments for s in world.sessions)
+    for a in world.assignments:
+        has_session = world.courses[a.course].kind in SESSION_KINDS and a.state not in NO_SESSION
+        assert (a.session is not None) == has_session
+        assert a.session is None or world.sessions[a.session].course == a.course
+    assert {s.timezone for s in world.sessions} <= {"Europe/Berlin", *OFFICE_ZONES}
+
+
+# --- learning plans --------------------------------------------------------------------------
+
+
+def test_build_world_learning_plans_unique_and_focused(world: World) -> None:
+    plans = world.learning_plans
+    reference = world.scenario.reference_date
+    assert len(plans) == world.scenario.plan_count
+    assert [p.index for p in plans] == list(range(len(plans)))
+    assert len({p.title for p in plans}) == len(plans)
+    assert len({p.code for p in plans}) == len(plans)
+    for plan in plans:
+        assert plan.code.startswith("LP-") and plan.description
+        assert 3 <= len(plan.courses) <= 6
+        assert len(set(plan.courses)) == len(plan.courses)
+        categories = Counter(world.courses[c].category for c in plan.courses)
+        assert 2 * max(categories.values()) >= len(plan.courses), plan
+        newest = max(world.courses[c].created_at for c in plan.courses)
+        assert newest < plan.created_at <= plan.updated_at < reference
+
+
+def test_build_world_plan_enrollments_cascade_to_courses(world: World) -> None:
+    by_pair = {(a.person, a.course): a for a in world.assignments}
+    enrollments = world.plan_enrollments
+    assert [e.index for e in enrollments] == list(range(len(enrollments)))
+    times = [e.assigned_at for e in enrollments]
+    assert times == sorted(times)
+    assert len({(e.person, e.plan) for e in enrollments}) == len(enrollments)
+    people = world.people
+    admins = {p.index for p in people if p.is_admin}
+    for e in enrollments:
+        plan = world.learning_plans[e.plan]
+        assert plan.created_at < e.assigned_at < world.scenario.reference_date
+        assert people[e.person].created_at < e.assigned_at
+        assert e.assigned_by is None or e.assigned_by in admins
+        assert e.due_at is None or e.due_at > e.assigned_at
+        for course in plan.courses:
+            assert (e.person, course) in by_pair, (e, course)
+            assert e.assigned_at <= by_pair[e.person, course].assigned_at
+
+
+def test_build_world_plan_enrollment_state_matches_courses(world: World) -> None:
+    by_pair = {(a.person, a.course): a for a in world.assignments}
+    for e in world.plan_enrollments:
+        members = [by_pair[e.person, c] for c in world.learning_plans[e.plan].courses]
+        done = [a for a in members if a.state in {"completed", "passed"}]
+        if len(done) == len(members):
+            assert e.state == "completed"
+            assert e.completed_at == max(a.completed_at for a in done if a.completed_at)
+        elif any(a.started_at is not None for a in members):
+            assert (e.state, e.completed_at) == ("in_progress", None)
+        else:
+            assert (e.state, e.completed_at) == ("not_started", None)
+        assert e.progress_percent == round(100 * len(done) / len(members))
+        assert e.time_spent_seconds == sum(a.time_spent_seconds for a in members)
+        assert e.updated_at >= max(e.assigned_at, *(a.updated_at for a in members))
+        assert e.updated_at < world.scenario.reference_date
+
+
+def test_build_world_plan_enrollments_fill_their_share(world: World) -> None:
+    scenario = world.scenario
+    budget = round(scenario.plan_enrollment_share * scenario.enrollments)
+    cascaded = sum(len(world.learning_plans[e.plan].courses) for e in world.plan_enrollments)
+    assert budget - 6 < cascaded <= budget
+    assert {e.state for e in world.plan_enrollments} == set(PLAN_STATES)
+    # every assignment belongs to at most one plan enrollment
+    pairs = [
+        (e.person, c) for e in world.plan_enrollments for c in world.learning_plans[e.plan].courses
+    ]
+    assert len(set(pairs)) == len(pairs)
+
+
+@pytest.mark.parametrize(
+    ("changes", "plans"),
+    [({"learning_plans": 0}, 0), ({"plan_enrollment_share": 0.0}, 4), ({}, 4)],
+)
+def test_build_world_plan_settings_keep_counts_exact(
+    changes: dict[str, object], plans: int
+) -> None:
+    scenario = Scenario(
+        name="plans",
+        seed=5,
+        locale="en_GB",
+        reference_date=datetime(2026, 6, 15, tzinfo=UTC),
+        users=60,
+        courses=20,
+        enrollments=700,
+        **changes,  # type: ignore[arg-type]
+    )
+    world = build_world(scenario)
+    assert len(world.assignments) == 700
+    assert len(world.learning_plans) == plans
+    assert bool(world.plan_enrollments) == (scenario.plan_enrollment_share > 0 and plans > 0)
+    assert len({(a.person, a.course) for a in world.assignments}) == 700
+    assert state_count_errors(world) == []
+
+
+def state_count_errors(world: World) -> list[tuple[str, int]]:
+    """The states whose count is not the weighted share of the enrollments (rounded)."""
+    scenario = world.scenario
+    weights = scenario.status_weight_map
+    total = sum(weights.values())
+    counts = Counter(a.state for a in world.assignments)
+    return [
+        (state, counts[state])
+        for state in STATES
+        if abs(counts[state] - scenario.enrollments * weights[state] / total) >= 1
+    ]
+
+
+def test_build_world_state_counts_follow_weights(world: World) -> None:
+    assert state_count_errors(world) == []
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 BASE: dict[str, str] = {
@@ -313,6 +660,20 @@ def assert_one_line(error: pytest.ExceptionInfo[ScenarioError], *needles: str) -
         ({}, "[status_weights]\nwaiting = -1\n", "'status_weights.waiting' must be a number >= 0"),
         ({}, "[status_weights]\nwaiting = 0\n", "at least one state a positive weight"),
         ({}, "users = = 3\n", "not valid TOML"),
+        ({"learning_plans": "-1"}, "", "'learning_plans' must be a whole number >= 0"),
+        ({"learning_plans": '"8"'}, "", "'learning_plans' must be a whole number >= 0"),
+        (
+            {"courses": "2", "enrollments": "10", "learning_plans": "1"},
+            "",
+            "'learning_plans' needs at least 3 courses",
+        ),
+        ({"plan_enrollment_share": "1.2"}, "", "'plan_enrollment_share' must be a share"),
+        ({"sessions_per_course": "[3, 2]"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"sessions_per_course": "[0, 2]"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"sessions_per_course": "[1, 51]"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"sessions_per_course": "[1, 2, 3]"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"sessions_per_course": "[1.5, 2]"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"sessions_per_course": "3"}, "", "'sessions_per_course' must be [min, max]"),
     ],
 )
 def test_load_scenario_bad_file_one_line_error(

@@ -166,3 +166,17 @@ async def test_reopen_with_empty_journal_appends_without_compacting(tmp_path: Pa
     third = reopen(tmp_path)
     assert third.table("t") == {1: {"v": 1}, 2: {"v": 2}}
     third.close()
+
+
+def test_transaction_is_one_journal_line(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.transaction():
+        store.put("t", 1, {"v": 1})
+        store.put("u", 1, {"v": 2})
+        store.delete("t", 1)
+    store.commit_sync()
+    assert (tmp_path / JOURNAL).read_bytes().count(b"\n") == 2  # the header and one line
+    store.close(compact=False)
+    again = reopen(tmp_path)
+    assert (again.table("t"), again.table("u")) == ({}, {1: {"v": 2}})
+    again.close()

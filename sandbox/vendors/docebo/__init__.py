@@ -79,15 +79,29 @@ Routes
     ``enrollment_created_at``, ``enrollment_date_last_updated``), ``sort_dir``; paging and cursor.
 ``GET /learn/v1/enrollments`` (and ``GET /learn/v1/enrollments/{course_id}/{user_id}``:
 ``{"data": {"records": <item>}}``)
-    The learner view: one item per (user, course); ``id`` is the **course** id. With the
-    superadmin's token and no ``id_user[]`` it lists every user's enrollments. Items: ``id``,
-    ``user_id``, ``username``, ``name``, ``code``, ``type``, ``status``, ``level`` (string),
-    ``slug``, ``description``, ``lang_code``, ``enroll_begin_date``, ``enroll_end_date``,
-    ``enroll_date_of_enrollment``, ``course_complete_date``, ``total_time``, ``score``,
-    ``complete_percent``, ``date_last_updated``, ``subscribed_by``, ``duration``, ``can_enter``,
-    ``enrolled_sessions`` ([]). Filters: ``id_user[]``, ``id_course[]``, ``code_course[]``,
-    ``status`` (CSV), ``type`` (CSV), ``updated_from``/``updated_to``, ``search``, ``level``,
-    ``sort_by``; paging and cursor.
+    The learner view: one item per course or learning-plan enrollment; ``id`` is the **course
+    or plan** id and ``type`` says which (``elearning``, ``classroom``, ``webinar``,
+    ``learning_plan``). With the superadmin's token and no ``id_user[]`` it lists every user's
+    enrollments. Items: ``id``, ``user_id``, ``username``, ``name``, ``code``, ``type``,
+    ``status``, ``level``, ``slug``, ``description``, ``lang_code``, ``enroll_begin_date``,
+    ``enroll_end_date``, ``enroll_date_of_enrollment``, ``course_complete_date``,
+    ``total_time``, ``score``, ``rating``, ``complete_percent``, ``date_last_updated``,
+    ``subscribed_by``, ``duration``, ``can_enter``, ``is_new``, ``soft_deadline``,
+    ``courses_count`` (plans), ``location_name``, ``webinar_tool``, ``session_begin_date``,
+    ``session_time_begin``, ``session_timezone`` (the user's session of an ILT course), and
+    ``enrolled_sessions`` (the sessions as above, each with the user's ``status``; filled only
+    with ``get_session_details=1``). Filters: ``id_user[]``, ``id_course[]``, ``code_course[]``,
+    ``id_learning_plan[]``, ``code_learning_plan[]`` (a plan filter keeps the plan's own
+    enrollment), ``status`` (CSV), ``type`` (CSV), ``deadline`` (validity ends between now and
+    then), ``updated_from``/``updated_to``, ``rating`` (at least), ``search`` and
+    ``search_text`` (name, description, code), ``level``, ``exclude_courses_in_lp``,
+    ``show_upcoming_sessions`` (ILT courses with a session still to come),
+    ``duration_from_seconds``/``duration_to_seconds``, ``language`` (CSV of language codes),
+    ``sort_by`` (``id``, ``name``, ``date_last_updated``, ``enroll_date_of_enrollment``) with
+    ``sort_by_direction``; paging and cursor. The sandbox's tenant has no channels, skills,
+    content partners, paid courses or course additional fields, so ``channel``, ``skills[]``,
+    ``content_partners[]``, ``is_paid=1`` and ``field_<n>`` filters match nothing
+    (``is_paid=0`` and ``with_visibility`` match everything) [I].
 ``POST /learn/v1/enrollments/{course_id}/{user_id}`` (also ``/learn/v1/enrollment/...``)
     JSON (or form) body, all optional: ``level`` (3 student, 4 tutor, 6 instructor, or the
     string), ``date_begin_validity``, ``date_expire_validity`` (Docebo date or ``YYYY-MM-DD``),
@@ -101,6 +115,107 @@ Routes
 ``DELETE /learn/v1/enrollments/{course_id}/{user_id}`` (also ``/learn/v1/enrollment/...``)
     200 ``{"data": {"deleted_enrollment": <internal enrollment id>}, "version": "1.0.0",
     "_links": {}}``; unknown pair: 404.
+
+Learning plans [S: paths from third-party clients; item keys I]
+-------------------------------------------------------------------
+``GET /learningplan/v1/learningplans``
+    Items: ``learning_plan_id`` (int), ``uuid``, ``code``, ``title``, ``description``,
+    ``is_published`` (bool), ``courses_count``, ``created_on``, ``updated_on``. Filters:
+    ``search_text``; ``sort_attr`` (``learning_plan_id``, ``title``, ``code``, ``updated_on``),
+    ``sort_dir``; paging and cursor.
+``GET /learningplan/v1/learningplans/{id}``
+    ``{"data": <item> + "courses": [{"id_course", "name", "code", "course_type", "position"}]}``
+    (the plan's courses in order); unknown plan: 404.
+``GET /learningplan/v1/learningplans/enrollments``
+    Items: ``user_id``, ``username``, ``learning_plan_id``, ``learning_plan_name``,
+    ``learning_plan_code``, ``enrollment_status`` (``not_started`` | ``in_progress`` |
+    ``completed``), ``enrollment_created_by``, ``enrollment_created_at``,
+    ``enrollment_validity_begin_date``, ``enrollment_validity_end_date``,
+    ``enrollment_date_last_updated``, ``enrollment_completion_date``,
+    ``enrollment_completion_percentage``, ``enrollment_time_spent``. Filters: ``user_id[]``/
+    ``user_ids``, ``learning_plan_id[]``/``learning_plan_ids``, ``status`` (CSV), ``sort_attr``
+    (``user_id``, ``learning_plan_id``, ``enrollment_created_at``,
+    ``enrollment_date_last_updated``), ``sort_dir``; paging and cursor. ``extra_fields[]`` is
+    accepted and ignored: every field is always sent.
+``GET /learningplan/v1/learningplans/{learning_plan_id}/courses/enrollments``
+    The course enrollments (the ``/course/v1/courses/enrollments`` item) of the plan's courses,
+    with that route's filters (users, courses, course types, levels, statuses) and sorts; unknown
+    plan: 404.
+
+Instructor-led sessions [S: paths seen in clients that run against live tenants; keys from the
+Connect doc's "enrolled sessions" output]
+-------------------------------------------------------------------------------------------
+A session: ``id``, ``course_id``, ``name``, ``description``, ``other_info``, ``date_begin``,
+``date_end``, ``timezone``, ``min_enrollments``, ``max_enrollments``, ``enrolled_count``,
+``waiting_count``, ``score_base``, ``tool`` (webinar tool, null for classroom),
+``location_name`` (null for webinars), and ``dates``: one per event, ``{"id_event", "date",
+"name", "time_begin", "time_end", "timezone", "id_classroom", "id_location",
+"classroom_name", "location_name"}`` (times ``HH:MM:SS`` in the event's timezone).
+
+``GET /course/v1/courses/{course_id}/sessions``
+    The course's sessions, paged. An e-learning course answers 400 "Course <id> does not have
+    sessions" (as live tenants do [S]); an unknown course 404.
+``GET /course/v1/sessions/{session_id}``
+    ``{"data": <session>}``.
+``GET /course/v1/sessions/{session_id}/enrollments``
+    The roster, paged: ``user_id``, ``username``, ``course_id``, ``session_id``, ``status``
+    (``subscribed`` | ``waiting``), ``enrollment_date``, ``level``, and per event
+    ``events: [{"id_event", "rsvp", "rsvp_updated_at", "attendance_status"}]``.
+``POST /learn/v1/enrollments`` (enroll users into courses, or into a session) [V: body from
+Docebo's published schema; answer from the Connect doc]
+    Body: ``user_ids``, ``course_ids`` (required), ``level`` (required by Docebo's schema;
+    defaults to 3 here), ``session_id``, ``date_begin_validity``, ``date_expire_validity``,
+    ``enrollment_fields``. Each (user, course) pair is enrolled; with ``session_id`` (which must
+    belong to the one course given) the user is also enrolled in the session, or put on its
+    waiting list when it is full. Answer 200 ``{"data": {"enrolled": [{"user_id", "course_id",
+    "session_id"?, "waiting": 0|1}], "errors": ["<message>", ...]}}``: a pair that fails
+    (unknown user, already in the session) is an error string, the others still happen [I].
+    Unknown course or session, or an invalid body: 400/404 for the whole call.
+``DELETE /course/v1/sessions/{session_id}/enrollments`` (unenroll from a session) [I: Docebo
+calls this action an internal API; the path is the roster's]
+    Body (JSON or query): ``user_ids`` (or ``user_id``). The users leave the session and keep
+    their course enrollment; the first user waiting for the session takes a freed seat. Answer
+    ``{"data": {"success": true}}``; a user not in the session: 404 for the whole call.
+``PUT /course/v1/events/{event_id}/rsvp`` (batch RSVP) [I: an internal API in Docebo]
+    Body: ``{"items": [{"user_id" | "user_email", "response": 0|1|2}], "sync_timestamp"?}``;
+    responses 1 attending, 0 not attending, 2 maybe (a calendar's accepted, declined,
+    tentative). Answer ``{"data": [{"row_index", "success", "message"}]}``, one per item in order:
+    a user who is not in the event's session, an unknown user or email, a bad response value,
+    or a ``sync_timestamp`` older than the RSVP already stored is a failed row; the others are
+    saved.
+``DELETE /learn/v1/enrollments`` (unenroll from learning plans, or from courses) [S: body keys
+from third-party code; answer key from the Connect doc]
+    Body: ``user_ids`` and ``learningplan_ids`` (``learning_plan_ids`` too), ``reset_tracks``,
+    ``cascade_unenroll_from_courses_in_selected_learning_plan`` (``unenroll_from_courses``
+    too), or ``user_ids`` and ``course_ids`` for courses. Cascading removes the user's
+    enrollments in the plan's courses, except courses of another plan the user stays enrolled in
+    [S]; ``reset_tracks`` without cascading puts those course enrollments back to ``subscribed``
+    with no progress, score or time. Answer ``{"data": {"unenrolled": [<user id>, ...],
+    "errors": [...]}}``.
+
+Webhook events (``GET /_sandbox/events``) [S: the sample payload of course.enrollment.created;
+the others I]
+-------------------------------------------------------------------------------------------
+Every body has Docebo's common properties ``message_id`` (``wh-<yyyymmdd>-<event id>``),
+``webhook_id`` (1), ``original_domain`` (``lmsbridge-sandbox.docebosaas.com``), ``event``,
+``fired_by_batch_action`` (true for ``POST``/``DELETE /learn/v1/enrollments``) and ``payload``:
+``course.enrollment.created`` (``fired_at``, ``user_id``, ``username``, ``course_id``,
+``course_name``, ``level``, ``enrollment_date``, ``enrollment_date_begin_validity``,
+``enrollment_date_end_validity``, ``subscribed_by_id``, ``status``),
+``course.enrollment.deleted`` (``fired_at``, ``user_id``, ``username``, ``course_id``,
+``course_name``, ``unenrollment_date``), ``ilt.session.enrollment.created`` (``fired_at``,
+``user_id``, ``username``, ``course_id``, ``course_name``, ``session_id``, ``session_name``,
+``enrollment_date``, ``level``, ``waiting``), ``learningplan.enrollment.deleted``
+(``fired_at``, ``user_id``, ``username``, ``learning_plan_id``, ``learning_plan_name``,
+``learning_plan_code``, ``unenrollment_date``), followed by one ``course.enrollment.deleted``
+per course the cascade removed.
+
+Capacity and the waiting list [I]
+---------------------------------
+A course may carry ``max_enrollments`` (in its item; null when unlimited). Enrolling into a
+full course (or full session) enrolls the user with status ``waiting`` and answers
+``"waiting": true`` (``1`` for a session). Levels render as ``learner``, ``tutor``,
+``instructor``, ``coach`` (3, 4, 6, 7 [I]) [V: the strings, from Docebo's published schema].
 
 Statuses stored (the vocabulary of Docebo's enrollment import): ``waiting``, ``to_confirm``,
 ``subscribed``, ``in_progress``, ``completed``, ``suspended``, ``overbooking``. Levels: 3 student,

@@ -1,27 +1,29 @@
-"""Docebo's tenant: users, courses and enrollments in Docebo's own shapes, and every rule.
+"""Docebo's tenant: its tables, indexes and sessions, and every rule of its enrollment API.
 
-Documents are stored exactly as Docebo renders them in list answers, so serving a page is a
-slice of ids and a JSON dump. See the package docstring for the wire contract.
+Documents are stored exactly as Docebo renders them in list answers (``render.py``), so serving
+a page is a slice of ids and a JSON dump. The wire contract is the package docstring. Every
+method that writes checks first and writes after, with no ``await`` in between, inside one store
+transaction: concurrent requests cannot interleave, and a crash keeps all of an action or none.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
+import random
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from sandbox.query import Collection, Cursors, InvalidCursor, Selection
-from sandbox.seeding import Assignment, Offering, Person, World
+from sandbox.seeding import World
 from sandbox.store import Doc
 from sandbox.vendors.base import Tables, Vendor
+from sandbox.vendors.docebo import render
 from sandbox.vendors.docebo.exceptions import (
     AlreadyEnrolled,
     BadRequest,
@@ -30,31 +32,25 @@ from sandbox.vendors.docebo.exceptions import (
     Unauthorized,
     error_response,
 )
+from sandbox.vendors.docebo.render import LEVELS, USER_BASE, is_plan, wire_date
 
 USERS: Final = "docebo.users"
 COURSES: Final = "docebo.courses"
 ENROLLMENTS: Final = "docebo.enrollments"
+PLANS: Final = "docebo.learning_plans"
+SESSIONS: Final = "docebo.sessions"
+ROSTER: Final = "docebo.session_enrollments"
+RATINGS: Final = "docebo.ratings"
 
 ADMIN_ID: Final = 10000
-USER_BASE: Final = 10001
 CLIENT_ID: Final = "lmsbridge-sandbox"
 ADMIN_USERNAME: Final = "admin"
+DOMAIN: Final = "lmsbridge-sandbox.docebosaas.com"
 TOKEN_TTL: Final = 3600
 MAX_PAGE_SIZE: Final = 200
 DEFAULT_PAGE_SIZE: Final = 20
-
-#: neutral seeding states to Docebo statuses (Docebo has no "failed": a learner who failed the
-#: final test is still in progress; a withdrawn learner is suspended)
-STATE_STATUS: Final[Mapping[str, str]] = {
-    "waiting": "waiting",
-    "pending_approval": "to_confirm",
-    "not_started": "subscribed",
-    "in_progress": "in_progress",
-    "completed": "completed",
-    "passed": "completed",
-    "failed": "in_progress",
-    "withdrawn": "suspended",
-}
+#: statuses that hold a seat (the others wait or have left)
+SEATED: Final = frozenset({"subscribed", "in_progress", "completed"})
 STATUSES: Final = (
     "waiting",
     "to_confirm",
@@ -64,46 +60,12 @@ STATUSES: Final = (
     "suspended",
     "overbooking",
 )
+PLAN_STATUSES: Final = ("not_started", "in_progress", "completed")
 STATUS_ALIASES: Final[Mapping[str, str]] = {
     "not_started": "subscribed",
     "waiting_list": "waiting",
     "enrollments_to_confirm": "to_confirm",
 }
-LEVELS: Final[Mapping[int, str]] = {3: "student", 4: "tutor", 6: "instructor"}
-LEVEL_NUMBERS: Final[Mapping[str, int]] = {"student": 3, "learner": 3, "tutor": 4, "instructor": 6}
-LANGUAGES: Final[Mapping[str, str]] = {
-    "en": "english",
-    "de": "german",
-    "fr": "french",
-    "es": "spanish",
-    "it": "italian",
-    "nl": "dutch",
-    "pt": "portuguese",
-}
-DATE_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
-
-
-def wire_date(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime(DATE_FORMAT) if value is not None else None
-
-
-def parse_wire_date(value: Any, field: str) -> str | None:
-    """A Docebo date (``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD``) normalized to the long form."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
-        raise BadRequest(f"Invalid {field}: expected a date as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
-    text = value.strip()
-    try:
-        parsed = datetime.strptime(text, DATE_FORMAT if " " in text else "%Y-%m-%d")
-    except ValueError:
-        raise BadRequest(f"Invalid {field}: {text!r} is not a calendar date") from None
-    return parsed.strftime(DATE_FORMAT)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(slots=True)
@@ -120,6 +82,13 @@ class ListQuery:
     page_size: int
     want_cursor: bool
     cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollResult:
+    doc_id: int
+    created: bool
+    waiting: bool
 
 
 class DoceboBackend(Vendor):
@@ -156,9 +125,11 @@ class DoceboBackend(Vendor):
         return error_response(status, detail)
 
     def rebuild(self) -> None:
+        store = self.store
         self.users = Collection(
-            self.store,
+            store,
             USERS,
+            indexes={"email": lambda d: d["email"].lower()},
             sorts={
                 "username": lambda d: d["username"].lower(),
                 "first_name": lambda d: d["first_name"].lower(),
@@ -168,7 +139,7 @@ class DoceboBackend(Vendor):
             },
         )
         self.courses = Collection(
-            self.store,
+            store,
             COURSES,
             indexes={"code": lambda d: d["code"]},
             sorts={
@@ -178,40 +149,118 @@ class DoceboBackend(Vendor):
             },
         )
         self.enrollments = Collection(
-            self.store,
+            store,
             ENROLLMENTS,
             indexes={
+                "kind": lambda d: "plan" if is_plan(d) else "course",
                 "user_id": lambda d: d["user_id"],
-                "course_id": lambda d: d["course_id"],
+                "course_id": lambda d: d.get("course_id"),
+                "learning_plan_id": lambda d: d.get("learning_plan_id"),
                 "status": lambda d: d["enrollment_status"],
             },
             sorts={
                 "user_id": lambda d: d["user_id"],
-                "course_id": lambda d: d["course_id"],
-                "course_name": lambda d: d["course_name"].lower(),
+                "course_id": lambda d: d.get("course_id") or 0,
+                "learning_plan_id": lambda d: d.get("learning_plan_id") or 0,
+                "course_name": lambda d: (
+                    d.get("course_name") or d.get("learning_plan_name") or ""
+                ).lower(),
                 "enrollment_created_at": lambda d: d["enrollment_created_at"] or "",
                 "enrollment_date_last_updated": lambda d: d["enrollment_date_last_updated"] or "",
             },
         )
+        self.plans = Collection(
+            store,
+            PLANS,
+            sorts={
+                "title": lambda d: d["title"].lower(),
+                "code": lambda d: d["code"],
+                "updated_on": lambda d: d["updated_on"] or "",
+            },
+        )
+        self.sessions = Collection(store, SESSIONS, indexes={"course_id": lambda d: d["course_id"]})
+        self.roster = Collection(
+            store,
+            ROSTER,
+            indexes={"session_id": lambda d: d["session_id"], "user_id": lambda d: d["user_id"]},
+        )
+        self.ratings = store.table(RATINGS)
+        self.plans_of_course: dict[int, list[int]] = {}
+        for plan_id, plan in self.plans.docs.items():
+            for course_id in plan["courses"]:
+                self.plans_of_course.setdefault(course_id, []).append(plan_id)
+        self.event_sessions = {
+            date["id_event"]: session_id
+            for session_id, session in self.sessions.docs.items()
+            for date in session["dates"]
+        }
 
     # -- seeding -------------------------------------------------------------------------------
 
     def seed_tables(self, world: World) -> Tables:
+        rng = random.Random(f"{world.scenario.seed}:docebo")
         reference = world.scenario.reference_date
         users: dict[int, Doc] = {ADMIN_ID: self._admin_doc(reference)}
         for person in world.people:
-            users[USER_BASE + person.index] = _user_doc(person)
-        courses = {course.index + 1: _course_doc(course) for course in world.courses}
-        enrollments = {
-            assignment.index + 1: _enrollment_doc(
+            users[USER_BASE + person.index] = render.user_doc(person)
+        per_course = [0] * len(world.courses)
+        for assignment in world.assignments:
+            per_course[assignment.course] += 1
+        # a few e-learning courses have a seat limit they have reached: new learners wait
+        capped = {
+            course.index
+            for course in world.courses
+            if course.kind == "elearning" and course.index % 9 == 4 and per_course[course.index]
+        }
+        courses = {
+            course.index + 1: render.course_doc(
+                course, per_course[course.index] if course.index in capped else None
+            )
+            for course in world.courses
+        }
+        enrollments: dict[int, Doc] = {}
+        ratings: dict[int, Doc] = {}
+        for assignment in world.assignments:
+            doc = render.enrollment_doc(
                 assignment,
                 world.people[assignment.person],
                 world.courses[assignment.course],
                 courses[assignment.course + 1],
             )
-            for assignment in world.assignments
+            enrollments[assignment.index + 1] = doc
+            if doc["enrollment_status"] == "completed" and rng.random() < 0.6:
+                ratings[assignment.index + 1] = {"rating": rng.randint(1, 5)}
+        plans = {plan.index + 1: render.plan_doc(plan) for plan in world.learning_plans}
+        base = len(world.assignments) + 1
+        for enrollment in world.plan_enrollments:
+            enrollments[base + enrollment.index] = render.plan_enrollment_doc(
+                enrollment, world.people[enrollment.person], plans[enrollment.plan + 1]
+            )
+        sessions = {
+            session.index + 1: render.session_doc(session, courses[session.course + 1])
+            for session in world.sessions
         }
-        return {USERS: users, COURSES: courses, ENROLLMENTS: enrollments}
+        roster: dict[int, Doc] = {}
+        for assignment in world.assignments:
+            if assignment.session is None:
+                continue
+            doc = enrollments[assignment.index + 1]
+            roster[len(roster) + 1] = render.roster_doc(
+                users[USER_BASE + assignment.person],
+                sessions[assignment.session + 1],
+                status="subscribed",
+                enrolled_at=doc["enrollment_created_at"],
+                level=doc["enrollment_level"],
+            )
+        return {
+            USERS: users,
+            COURSES: courses,
+            ENROLLMENTS: enrollments,
+            PLANS: plans,
+            SESSIONS: sessions,
+            ROSTER: roster,
+            RATINGS: ratings,
+        }
 
     def _admin_doc(self, reference: datetime) -> Doc:
         created = wire_date(reference.replace(year=reference.year - 3))
@@ -299,7 +348,7 @@ class DoceboBackend(Vendor):
         query: ListQuery,
         *,
         sort: str | None,
-        render: Callable[[int], Doc] | None = None,
+        render_item: Callable[[int], Doc] | None = None,
     ) -> dict[str, Any]:
         """The ``data`` object of a Docebo list answer."""
         size = query.page_size
@@ -313,7 +362,7 @@ class DoceboBackend(Vendor):
             start = (query.page - 1) * size
             ids, more = selection.page(query.page, size)
         docs = collection.docs
-        items = [render(i) for i in ids] if render else [docs[i] for i in ids]
+        items = [render_item(i) for i in ids] if render_item else [docs[i] for i in ids]
         total = len(selection)
         data: dict[str, Any] = {
             "items": items,
@@ -343,60 +392,226 @@ class DoceboBackend(Vendor):
         match = _search(("name", "code", "description"), search)
         return self.courses.select(match=match, match_key=search, sort=sort, reverse=reverse)
 
+    def select_plans(self, search: str | None, sort: str | None, reverse: bool) -> Selection:
+        match = _search(("title", "code", "description"), search)
+        return self.plans.select(match=match, match_key=search, sort=sort, reverse=reverse)
+
     def select_enrollments(
         self,
         *,
+        kind: str = "course",
         user_ids: Sequence[int] = (),
         course_ids: Sequence[int] = (),
+        plan_ids: Sequence[int] = (),
         statuses: Sequence[str] = (),
-        levels: Sequence[str] = (),
-        course_types: Sequence[str] = (),
-        updated_from: str | None = None,
-        updated_to: str | None = None,
-        search: str | None = None,
+        match: Callable[[Doc], bool] | None = None,
+        match_key: Any = None,
         sort: str | None = None,
         reverse: bool = False,
     ) -> Selection:
-        where: dict[str, Sequence[Any]] = {}
+        """Course (``kind="course"``) or plan enrollments by indexed field, then ``match``."""
+        where: dict[str, Iterable[Any]] = {"kind": [kind]}
         if user_ids:
             where["user_id"] = user_ids
         if course_ids:
             where["course_id"] = course_ids
+        if plan_ids:
+            where["learning_plan_id"] = plan_ids
         if statuses:
             where["status"] = statuses
-        level_set, type_set = frozenset(levels), frozenset(course_types)
-        needle = search.lower() if search else None
-
-        def match(doc: Doc) -> bool:
-            updated = doc["enrollment_date_last_updated"] or ""
-            return (
-                (not level_set or doc["enrollment_level"] in level_set)
-                and (not type_set or doc["course_type"] in type_set)
-                and (updated_from is None or updated >= updated_from)
-                and (updated_to is None or updated <= updated_to)
-                and (needle is None or needle in doc["course_name"].lower())
-            )
-
-        plain = not (level_set or type_set or updated_from or updated_to or needle)
         return self.enrollments.select(
-            where=where,
-            match=None if plain else match,
-            match_key=(level_set, type_set, updated_from, updated_to, needle),
-            sort=sort,
-            reverse=reverse,
+            where=where, match=match, match_key=match_key, sort=sort, reverse=reverse
+        )
+
+    def select_learner(
+        self,
+        *,
+        user_ids: Sequence[int],
+        match: Callable[[Doc], bool] | None,
+        match_key: Any,
+        sort: str | None,
+        reverse: bool,
+    ) -> Selection:
+        """Course and plan enrollments together (the learner view)."""
+        where = {"user_id": user_ids} if user_ids else {}
+        return self.enrollments.select(
+            where=where, match=match, match_key=match_key, sort=sort, reverse=reverse
         )
 
     def course_ids_for_codes(self, codes: Sequence[str]) -> list[int]:
         return [doc_id for code in codes for doc_id in self.courses.lookup("code", code)]
 
-    # -- enrollment rules ----------------------------------------------------------------------
+    def plan_ids_for_codes(self, codes: Sequence[str]) -> list[int]:
+        wanted = set(codes)
+        return [doc_id for doc_id, plan in self.plans.docs.items() if plan["code"] in wanted]
+
+    def rating(self, doc_id: int) -> int | None:
+        entry = self.ratings.get(doc_id)
+        return entry["rating"] if entry else None
+
+    def user_sessions(self, user_id: int, course_id: int) -> list[tuple[Doc, Doc]]:
+        """(session, roster entry) for each session of ``course_id`` the user is in."""
+        sessions, roster = self.sessions.docs, self.roster.docs
+        found = []
+        for entry_id in self.roster.lookup("user_id", user_id):
+            entry = roster[entry_id]
+            if entry["course_id"] == course_id:
+                found.append((sessions[entry["session_id"]], entry))
+        return found
+
+    def learner_item(self, doc_id: int, *, details: bool = False) -> Doc:
+        doc = self.enrollments.docs[doc_id]
+        if is_plan(doc):
+            return render.learner_plan_item(doc, self.plans.docs.get(doc["learning_plan_id"], {}))
+        return render.learner_course_item(
+            doc,
+            self.courses.docs.get(doc["course_id"], {}),
+            self.rating(doc_id),
+            self.user_sessions(doc["user_id"], doc["course_id"]),
+            details,
+        )
+
+    def session_item(self, session_id: int) -> Doc:
+        session = self.sessions.docs[session_id]
+        roster = self.roster.docs
+        entries = [roster[i] for i in self.roster.lookup("session_id", session_id)]
+        seated = sum(1 for entry in entries if entry["status"] == "subscribed")
+        return {**session, "enrolled_count": seated, "waiting_count": len(entries) - seated}
+
+    def plan_item(self, plan_id: int, *, with_courses: bool = False) -> Doc:
+        plan = self.plans.docs[plan_id]
+        item = {key: value for key, value in plan.items() if key != "courses"}
+        if with_courses:
+            courses = self.courses.docs
+            item["courses"] = [
+                {
+                    "id_course": course_id,
+                    "name": courses[course_id]["name"],
+                    "code": courses[course_id]["code"],
+                    "course_type": courses[course_id]["course_type"],
+                    "position": position,
+                }
+                for position, course_id in enumerate(plan["courses"], start=1)
+                if course_id in courses
+            ]
+        return item
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def user(self, user_id: int) -> Doc:
+        user = self.users.get(user_id)
+        if user is None:
+            raise NotFound(f"User not found (user {user_id})")
+        return user
+
+    def course(self, course_id: int) -> Doc:
+        course = self.courses.get(course_id)
+        if course is None:
+            raise NotFound(f"Course not found (course {course_id})")
+        return course
+
+    def plan(self, plan_id: int) -> Doc:
+        plan = self.plans.get(plan_id)
+        if plan is None:
+            raise NotFound(f"Learning plan not found (learning plan {plan_id})")
+        return plan
+
+    def session(self, session_id: int) -> Doc:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise NotFound(f"Session not found (session {session_id})")
+        return session
 
     def find_enrollment(self, course_id: int, user_id: int) -> int | None:
         docs = self.enrollments.docs
         for doc_id in self.enrollments.lookup("user_id", user_id):
-            if docs[doc_id]["course_id"] == course_id:
+            if docs[doc_id].get("course_id") == course_id:
                 return doc_id
         return None
+
+    def find_plan_enrollment(self, plan_id: int, user_id: int) -> int | None:
+        docs = self.enrollments.docs
+        for doc_id in self.enrollments.lookup("user_id", user_id):
+            if docs[doc_id].get("learning_plan_id") == plan_id:
+                return doc_id
+        return None
+
+    def find_roster(self, session_id: int, user_id: int) -> int | None:
+        docs = self.roster.docs
+        for entry_id in self.roster.lookup("user_id", user_id):
+            if docs[entry_id]["session_id"] == session_id:
+                return entry_id
+        return None
+
+    def course_is_full(self, course: Doc) -> bool:
+        cap = course.get("max_enrollments")
+        if cap is None:
+            return False
+        docs = self.enrollments.docs
+        seated = sum(
+            1
+            for doc_id in self.enrollments.lookup("course_id", course["id_course"])
+            if docs[doc_id]["enrollment_status"] in SEATED
+        )
+        return seated >= int(cap)
+
+    def session_is_full(self, session_id: int) -> bool:
+        session = self.sessions.docs[session_id]
+        roster = self.roster.docs
+        seated = sum(
+            1
+            for entry_id in self.roster.lookup("session_id", session_id)
+            if roster[entry_id]["status"] == "subscribed"
+        )
+        return seated >= int(session["max_enrollments"])
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def webhook(self, event: str, payload: Doc, *, batch: bool = False) -> None:
+        event_id = self.events.next_id()
+        stamp = self.clock.now()
+        body = {
+            "message_id": f"wh-{stamp:%Y%m%d}-{event_id:08d}",
+            "webhook_id": 1,
+            "original_domain": DOMAIN,
+            "event": event,
+            "fired_by_batch_action": batch,
+            "payload": {"fired_at": wire_date(stamp), **payload},
+        }
+        self.events.record(self.name, event, body)
+
+    def _enrollment_created(self, doc: Doc, *, batch: bool) -> None:
+        self.webhook(
+            "course.enrollment.created",
+            {
+                "user_id": doc["user_id"],
+                "username": doc["username"],
+                "course_id": doc["course_id"],
+                "course_name": doc["course_name"],
+                "level": doc["enrollment_level"],
+                "enrollment_date": doc["enrollment_created_at"],
+                "enrollment_date_begin_validity": doc["enrollment_validity_begin_date"],
+                "enrollment_date_end_validity": doc["enrollment_validity_end_date"],
+                "subscribed_by_id": doc["enrollment_created_by"],
+                "status": doc["enrollment_status"],
+            },
+            batch=batch,
+        )
+
+    def _enrollment_deleted(self, doc: Doc, *, batch: bool) -> None:
+        self.webhook(
+            "course.enrollment.deleted",
+            {
+                "user_id": doc["user_id"],
+                "username": doc["username"],
+                "course_id": doc["course_id"],
+                "course_name": doc["course_name"],
+                "unenrollment_date": wire_date(self.clock.now()),
+            },
+            batch=batch,
+        )
+
+    # -- enrollment rules ----------------------------------------------------------------------
 
     def enroll(
         self,
@@ -408,25 +623,24 @@ class DoceboBackend(Vendor):
         valid_until: str | None,
         fields: Mapping[str, Any],
         created_by: int,
-    ) -> int:
-        """Create the enrollment; no await happens between the checks and the insert."""
-        user = self.users.get(user_id)
-        if user is None:
-            raise NotFound(f"User not found (user {user_id})")
-        course = self.courses.get(course_id)
-        if course is None:
-            raise NotFound(f"Course not found (course {course_id})")
+        batch: bool = False,
+    ) -> EnrollResult:
+        """Enroll into a course: on its waiting list when it is full. Raises on an unknown user
+        or course, an existing enrollment, or validity dates in the wrong order."""
+        user = self.user(user_id)
+        course = self.course(course_id)
         if self.find_enrollment(course_id, user_id) is not None:
             raise AlreadyEnrolled(user_id, course_id)
         if valid_from and valid_until and valid_from > valid_until:
             raise BadRequest("date_begin_validity must not be after date_expire_validity")
+        waiting = self.course_is_full(course)
         now = wire_date(self.clock.now())
         doc = {
             "user_id": user_id,
             "username": user["username"],
-            **_course_fields(course),
+            **render.course_fields(course),
             "enrollment_level": LEVELS[level],
-            "enrollment_status": "subscribed",
+            "enrollment_status": "waiting" if waiting else "subscribed",
             "enrollment_created_by": created_by,
             "enrollment_created_at": now,
             "enrollment_validity_begin_date": valid_from,
@@ -438,44 +652,270 @@ class DoceboBackend(Vendor):
             "enrollment_completion_percentage": 0,
             "enrollment_fields": dict(fields),
         }
-        return self.enrollments.insert(doc)
+        with self.store.transaction():
+            doc_id = self.enrollments.insert(doc)
+            self._enrollment_created(doc, batch=batch)
+        return EnrollResult(doc_id=doc_id, created=True, waiting=waiting)
 
-    def unenroll(self, *, course_id: int, user_id: int) -> int:
+    def enroll_session(
+        self, *, session_id: int, course_id: int, user_id: int, level: int, created_by: int
+    ) -> EnrollResult:
+        """Enroll into a session of an instructor-led course (and into the course first when
+        needed); on the session's waiting list when it is full."""
+        user = self.user(user_id)
+        session = self.session(session_id)
+        if session["course_id"] != course_id:
+            raise BadRequest(f"Session {session_id} does not belong to course {course_id}")
+        if self.find_roster(session_id, user_id) is not None:
+            raise BadRequest(f"User {user_id} is already enrolled in session {session_id}")
+        waiting = self.session_is_full(session_id)
+        with self.store.transaction():
+            existing = self.find_enrollment(course_id, user_id)
+            if existing is None:
+                result = self.enroll(
+                    course_id=course_id,
+                    user_id=user_id,
+                    level=level,
+                    valid_from=None,
+                    valid_until=None,
+                    fields={},
+                    created_by=created_by,
+                    batch=True,
+                )
+                existing = result.doc_id
+            course_doc = self.enrollments.docs[existing]
+            if waiting and course_doc["enrollment_status"] == "subscribed":
+                self.enrollments.replace(existing, {**course_doc, "enrollment_status": "waiting"})
+            elif not waiting and course_doc["enrollment_status"] == "waiting":
+                self.enrollments.replace(
+                    existing, {**course_doc, "enrollment_status": "subscribed"}
+                )
+            now = wire_date(self.clock.now())
+            self.roster.insert(
+                render.roster_doc(
+                    user,
+                    session,
+                    status="waiting" if waiting else "subscribed",
+                    enrolled_at=now,
+                    level=LEVELS[level],
+                )
+            )
+            self.webhook(
+                "ilt.session.enrollment.created",
+                {
+                    "user_id": user_id,
+                    "username": user["username"],
+                    "course_id": course_id,
+                    "course_name": course_doc["course_name"],
+                    "session_id": session_id,
+                    "session_name": session["name"],
+                    "enrollment_date": now,
+                    "level": LEVELS[level],
+                    "waiting": waiting,
+                },
+                batch=True,
+            )
+        return EnrollResult(doc_id=existing, created=True, waiting=waiting)
+
+    def unenroll(self, *, course_id: int, user_id: int, batch: bool = False) -> int:
         doc_id = self.find_enrollment(course_id, user_id)
         if doc_id is None:
             raise NotFound(f"Enrollment not found (user {user_id}, course {course_id})")
-        self.enrollments.remove(doc_id)
+        with self.store.transaction():
+            for session, _entry in self.user_sessions(user_id, course_id):
+                self._leave_session(session["id"], user_id)
+            doc = self.enrollments.remove(doc_id)
+            self._enrollment_deleted(doc, batch=batch)
         return doc_id
 
-    def learner_item(self, doc_id: int) -> Doc:
-        """An enrollment as ``GET /learn/v1/enrollments`` renders it (``id`` is the course)."""
-        doc = self.enrollments.docs[doc_id]
-        course = self.courses.docs.get(doc["course_id"], {})
-        return {
-            "id": doc["course_id"],
-            "user_id": doc["user_id"],
-            "username": doc["username"],
-            "name": doc["course_name"],
-            "code": doc["course_code"],
-            "type": doc["course_type"],
-            "status": doc["enrollment_status"],
-            "level": doc["enrollment_level"],
-            "slug": course.get("slug_name"),
-            "description": course.get("description"),
-            "lang_code": course.get("lang_code"),
-            "enroll_begin_date": doc["enrollment_validity_begin_date"],
-            "enroll_end_date": doc["enrollment_validity_end_date"],
-            "enroll_date_of_enrollment": doc["enrollment_created_at"],
-            "course_complete_date": doc["enrollment_completion_date"],
-            "total_time": doc["enrollment_time_spent"],
-            "score": doc["enrollment_score"],
-            "complete_percent": doc["enrollment_completion_percentage"],
-            "date_last_updated": doc["enrollment_date_last_updated"],
-            "subscribed_by": doc["enrollment_created_by"],
-            "duration": course.get("duration"),
-            "can_enter": doc["enrollment_status"] not in ("waiting", "to_confirm", "suspended"),
-            "enrolled_sessions": [],
+    def unenroll_sessions(self, *, session_id: int, user_ids: Sequence[int]) -> None:
+        """Remove users from a session; every user must be in it (checked before any write)."""
+        self.session(session_id)
+        for user_id in user_ids:
+            if self.find_roster(session_id, user_id) is None:
+                raise NotFound(f"User {user_id} is not enrolled in session {session_id}")
+        with self.store.transaction():
+            for user_id in user_ids:
+                self._leave_session(session_id, user_id)
+
+    def _leave_session(self, session_id: int, user_id: int) -> None:
+        """Remove one roster entry; a freed seat goes to the first user waiting."""
+        entry_id = self.find_roster(session_id, user_id)
+        if entry_id is None:
+            return
+        left = self.roster.remove(entry_id)
+        if left["status"] != "subscribed":
+            return
+        roster = self.roster.docs
+        for waiting_id in self.roster.lookup("session_id", session_id):
+            entry = roster[waiting_id]
+            if entry["status"] == "waiting":
+                self.roster.replace(waiting_id, {**entry, "status": "subscribed"})
+                course_doc_id = self.find_enrollment(entry["course_id"], entry["user_id"])
+                if course_doc_id is not None:
+                    doc = self.enrollments.docs[course_doc_id]
+                    if doc["enrollment_status"] == "waiting":
+                        self.enrollments.replace(
+                            course_doc_id, {**doc, "enrollment_status": "subscribed"}
+                        )
+                return
+
+    def update_rsvp(
+        self, *, event_id: int, items: Sequence[Any], sync_timestamp: str | None
+    ) -> list[Doc]:
+        """Per item ``{"row_index", "success", "message"}``; the good rows are saved."""
+        session_id = self.event_sessions.get(event_id)
+        if session_id is None:
+            raise NotFound(f"Event not found (event {event_id})")
+        stamp = sync_timestamp or wire_date(self.clock.now()) or ""
+        results = []
+        with self.store.transaction():
+            for row, item in enumerate(items):
+                try:
+                    user_id = self._rsvp_user(item)
+                    response = _rsvp_value(item)
+                    entry_id = self.find_roster(session_id, user_id)
+                    if entry_id is None:
+                        raise BadRequest(
+                            f"User {user_id} is not enrolled in the session of event {event_id}"
+                        )
+                    self._save_rsvp(entry_id, event_id, response, stamp)
+                except (BadRequest, NotFound) as err:
+                    results.append({"row_index": row, "success": False, "message": err.message})
+                else:
+                    results.append({"row_index": row, "success": True, "message": "RSVP updated"})
+        return results
+
+    def _rsvp_user(self, item: Any) -> int:
+        if not isinstance(item, dict):
+            raise BadRequest("Each item must be an object with user_id or user_email")
+        if item.get("user_id") not in (None, ""):
+            try:
+                user_id = int(item["user_id"])
+            except (TypeError, ValueError):
+                raise BadRequest(f"Invalid user_id {item['user_id']!r}") from None
+            self.user(user_id)
+            return user_id
+        email = item.get("user_email")
+        if not isinstance(email, str) or not email:
+            raise BadRequest("Each item needs user_id or user_email")
+        found = self.users.lookup("email", email.lower())
+        if not found:
+            raise NotFound(f"No user with email {email}")
+        return found[0]
+
+    def _save_rsvp(self, entry_id: int, event_id: int, response: int, stamp: str) -> None:
+        entry = self.roster.docs[entry_id]
+        events = []
+        for event in entry["events"]:
+            if event["id_event"] == event_id:
+                if event["rsvp_updated_at"] and event["rsvp_updated_at"] > stamp:
+                    raise BadRequest(
+                        f"A newer RSVP (of {event['rsvp_updated_at']}) is already synchronized"
+                    )
+                event = {**event, "rsvp": response, "rsvp_updated_at": stamp}
+            events.append(event)
+        self.roster.replace(entry_id, {**entry, "events": events})
+
+    def unenroll_plans(
+        self,
+        *,
+        user_ids: Sequence[int],
+        plan_ids: Sequence[int],
+        reset_tracks: bool,
+        cascade: bool,
+    ) -> tuple[list[int], list[str]]:
+        """Unenroll users from plans; (users unenrolled from at least one, error messages)."""
+        for plan_id in plan_ids:
+            self.plan(plan_id)
+        done: list[int] = []
+        errors: list[str] = []
+        with self.store.transaction():
+            for user_id in user_ids:
+                for plan_id in plan_ids:
+                    removed = self._unenroll_plan(user_id, plan_id, reset_tracks, cascade, errors)
+                    if removed and user_id not in done:
+                        done.append(user_id)
+        return done, errors
+
+    def _unenroll_plan(
+        self, user_id: int, plan_id: int, reset_tracks: bool, cascade: bool, errors: list[str]
+    ) -> bool:
+        doc_id = self.find_plan_enrollment(plan_id, user_id)
+        if doc_id is None:
+            errors.append(f"User {user_id} is not enrolled in learning plan {plan_id}")
+            return False
+        doc = self.enrollments.remove(doc_id)
+        self.webhook(
+            "learningplan.enrollment.deleted",
+            {
+                "user_id": user_id,
+                "username": doc["username"],
+                "learning_plan_id": plan_id,
+                "learning_plan_name": doc["learning_plan_name"],
+                "learning_plan_code": doc["learning_plan_code"],
+                "unenrollment_date": wire_date(self.clock.now()),
+            },
+            batch=True,
+        )
+        kept = {
+            course_id
+            for other in self.plans_of_user(user_id)
+            for course_id in self.plans.docs[other]["courses"]
         }
+        for course_id in self.plans.docs[plan_id]["courses"]:
+            course_doc_id = self.find_enrollment(course_id, user_id)
+            if course_doc_id is None or course_id in kept:
+                continue
+            if cascade:
+                self.unenroll(course_id=course_id, user_id=user_id, batch=True)
+            elif reset_tracks:
+                course_doc = self.enrollments.docs[course_doc_id]
+                self.enrollments.replace(
+                    course_doc_id,
+                    {
+                        **course_doc,
+                        "enrollment_status": "subscribed",
+                        "enrollment_completion_date": None,
+                        "enrollment_score": None,
+                        "enrollment_time_spent": 0,
+                        "enrollment_completion_percentage": 0,
+                        "enrollment_date_last_updated": wire_date(self.clock.now()),
+                    },
+                )
+        return True
+
+    def plans_of_user(self, user_id: int) -> list[int]:
+        docs = self.enrollments.docs
+        return [
+            docs[doc_id]["learning_plan_id"]
+            for doc_id in self.enrollments.lookup("user_id", user_id)
+            if is_plan(docs[doc_id])
+        ]
+
+    def unenroll_courses(
+        self, *, user_ids: Sequence[int], course_ids: Sequence[int]
+    ) -> tuple[list[int], list[str]]:
+        done: list[int] = []
+        errors: list[str] = []
+        with self.store.transaction():
+            for user_id in user_ids:
+                for course_id in course_ids:
+                    try:
+                        self.unenroll(course_id=course_id, user_id=user_id, batch=True)
+                    except NotFound as err:
+                        errors.append(err.message)
+                    else:
+                        if user_id not in done:
+                            done.append(user_id)
+        return done, errors
+
+
+def _rsvp_value(item: Mapping[str, Any]) -> int:
+    value = item.get("response", item.get("rsvp"))
+    if isinstance(value, bool) or value not in (0, 1, 2, "0", "1", "2"):
+        raise BadRequest(f"Invalid response {value!r}: use 1 (attending), 0 (not attending), 2")
+    return int(value)
 
 
 def _search(fields: Sequence[str], text: str | None) -> Callable[[Doc], bool] | None:
@@ -483,85 +923,3 @@ def _search(fields: Sequence[str], text: str | None) -> Callable[[Doc], bool] | 
         return None
     needle = text.lower()
     return lambda doc: any(needle in str(doc.get(field) or "").lower() for field in fields)
-
-
-def _user_doc(person: Person) -> Doc:
-    created = wire_date(person.created_at)
-    return {
-        "user_id": str(USER_BASE + person.index),
-        "username": person.username,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "fullname": f"{person.first_name} {person.last_name}",
-        "email": person.email,
-        "status": "1" if person.active else "0",
-        "level": "godadmin" if person.is_admin else "user",
-        "creation_date": created,
-        "last_access_date": wire_date(person.last_access_at),
-        "last_update": wire_date(person.last_access_at or person.created_at),
-        "language": LANGUAGES.get(person.language, "english"),
-        "timezone": person.timezone,
-        "expired": False,
-    }
-
-
-def _course_doc(course: Offering) -> Doc:
-    digest = hashlib.sha256(course.code.encode()).hexdigest()[:6].upper()
-    prefix = {"elearning": "E", "classroom": "C", "webinar": "W"}.get(course.kind, "E")
-    return {
-        "id_course": course.index + 1,
-        "name": course.title,
-        "code": course.code,
-        "description": course.description,
-        "course_type": course.kind,
-        "uidCourse": f"{prefix}-{digest}",
-        "slug_name": _slug(course.title),
-        "language": LANGUAGES.get(course.language, "english"),
-        "lang_code": course.language,
-        "status": "published",
-        "duration": course.duration_seconds,
-        "date_created": wire_date(course.created_at),
-        "date_last_updated": wire_date(course.updated_at),
-        "soft_deadline": course.soft_deadline,
-    }
-
-
-def _course_fields(course: Doc) -> Doc:
-    return {
-        "course_id": course["id_course"],
-        "course_uid": course["uidCourse"],
-        "course_code": course["code"],
-        "course_name": course["name"],
-        "course_type": course["course_type"],
-        "course_begin_date": None,
-        "course_end_date": None,
-    }
-
-
-def _enrollment_doc(assignment: Assignment, person: Person, offering: Offering, course: Doc) -> Doc:
-    status = STATE_STATUS[assignment.state]
-    if status == "waiting" and offering.kind != "elearning" and assignment.index % 3 == 0:
-        status = "overbooking"  # a session over capacity, for classroom and webinar courses
-    assigner = assignment.assigned_by
-    return {
-        "user_id": USER_BASE + person.index,
-        "username": person.username,
-        **_course_fields(course),
-        "enrollment_level": assignment.level,
-        "enrollment_status": status,
-        "enrollment_created_by": USER_BASE + (assigner if assigner is not None else person.index),
-        "enrollment_created_at": wire_date(assignment.assigned_at),
-        "enrollment_validity_begin_date": wire_date(assignment.valid_from),
-        "enrollment_validity_end_date": wire_date(assignment.due_at),
-        "enrollment_date_last_updated": wire_date(assignment.updated_at),
-        "enrollment_completion_date": wire_date(assignment.completed_at)
-        if status == "completed"
-        else None,
-        "enrollment_score": assignment.score,
-        "enrollment_time_spent": assignment.time_spent_seconds,
-        # a learner who failed the final test is in progress again: below 100%
-        "enrollment_completion_percentage": min(assignment.progress_percent, 99)
-        if status == "in_progress"
-        else assignment.progress_percent,
-        "enrollment_fields": {},
-    }
