@@ -203,9 +203,10 @@ class DoceboBackend(Vendor):
         users: dict[int, Doc] = {ADMIN_ID: self._admin_doc(reference)}
         for person in world.people:
             users[USER_BASE + person.index] = render.user_doc(person)
-        per_course = [0] * len(world.courses)
+        per_course = [0] * len(world.courses)  # learners holding a seat
         for assignment in world.assignments:
-            per_course[assignment.course] += 1
+            if render.STATE_STATUS[assignment.state] in SEATED:
+                per_course[assignment.course] += 1
         # a few e-learning courses have a seat limit they have reached: new learners wait
         capped = {
             course.index
