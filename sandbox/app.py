@@ -10,6 +10,9 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 * ``GET /_sandbox/events``: ``{"events": [{"id", "vendor", "event", "recorded_at", "body"}]}``,
   the webhook events the vendors' actions fired, oldest first; ``?vendor=``, ``?event=``,
   ``?after=<id>``, ``?limit=`` (1000 by default).
+* With ``SandboxConfig(admin_token=...)`` (``lmsbridge sandbox --admin-token``; generated and
+  printed when the sandbox listens beyond loopback) every admin route but health needs
+  ``Authorization: Bearer <admin token>``.
 * ``POST /_sandbox/reset``: restore the seeded state (every vendor), durable on return; the event
   log is emptied.
 
@@ -21,8 +24,9 @@ The sandbox imports nothing from ``core``: the connectors are proven against it 
 from __future__ import annotations
 
 import contextlib
+import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,6 +59,8 @@ class SandboxConfig:
     data_dir: Path | None = None
     #: keep the state in memory only
     memory: bool = False
+    #: when set, every admin route but health needs ``Authorization: Bearer <admin_token>``
+    admin_token: str | None = field(default=None, repr=False)
 
 
 def default_data_dir(scenario: Scenario) -> Path:
@@ -237,6 +243,33 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class AdminGuard:
+    """Refuse the admin API (but its health check) without the admin token."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and path.startswith("/_sandbox/")
+            and path != "/_sandbox/health"
+            and not hmac.compare_digest(
+                dict(scope["headers"]).get(b"authorization", b""), self.expected
+            )
+        ):
+            response = JSONResponse(
+                {"error": "the admin API needs Authorization: Bearer <admin token>", "status": 401},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox as an ASGI app; its state is open (and seeded) on return."""
     sandbox = Sandbox(config or SandboxConfig())
@@ -259,4 +292,6 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     )
     app.state.sandbox = sandbox
     app.add_middleware(BodyLimit)
+    if sandbox.config.admin_token:
+        app.add_middleware(AdminGuard, token=sandbox.config.admin_token)
     return app

@@ -26,9 +26,11 @@ otherwise log its traceback) and reported as a one-line :class:`SandboxStartErro
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import ipaddress
 import os
+import secrets
 import socket
 import sys
 import threading
@@ -340,11 +342,17 @@ def serve(config: SandboxConfig, *, host: str, port: int) -> None:
         bound_port: int = sock.getsockname()[1]
         where = format_address(host, bound_port)
         base_url = f"http://{where}"
+        exposed = not _is_loopback(sock)
+        if exposed and config.admin_token is None:
+            config = dataclasses.replace(config, admin_token=secrets.token_urlsafe(24))
         app = create_app(config)
         print(_banner(base_url, sandbox_credentials(app, base_url)), flush=True)
-        if not _is_loopback(sock):
+        if config.admin_token:
+            print(f"  admin token (Authorization: Bearer): {config.admin_token}", flush=True)
+        if exposed:
             print(
-                f"lmsbridge: warning: the sandbox on {where} is reachable from other machines",
+                f"lmsbridge: warning: the sandbox on {where} is reachable from other machines; "
+                "its admin API needs the admin token",
                 file=sys.stderr,
                 flush=True,
             )

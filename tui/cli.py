@@ -9,6 +9,7 @@ traceback. Heavy imports (Textual, Starlette) happen only in the branch that nee
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sandbox.add_argument("--port", type=_port, default=8765, help="port to bind (default 8765)")
+    sandbox.add_argument(
+        "--admin-token",
+        default=os.environ.get("LMSBRIDGE_ADMIN_TOKEN") or None,
+        metavar="TOKEN",
+        help="require this bearer token on the admin API (default: $LMSBRIDGE_ADMIN_TOKEN; "
+        "generated when --host is not a loopback address)",
+    )
     _add_data_options(sandbox)
     return parser
 
@@ -94,7 +102,11 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
     from sandbox.app import SandboxConfig
 
     return SandboxConfig(
-        scenario=args.scenario, seed=args.seed, data_dir=args.data, memory=args.memory
+        scenario=args.scenario,
+        seed=args.seed,
+        data_dir=args.data,
+        memory=args.memory,
+        admin_token=getattr(args, "admin_token", None),
     )
 
 
