@@ -12,6 +12,13 @@ class Operation(StrEnum):
     LIST_ENROLLMENTS = "list_enrollments"
     ENROLL = "enroll"
     UNENROLL = "unenroll"
+    LIST_SESSIONS = "list_sessions"
+    ENROLL_SESSION = "enroll_session"
+    UNENROLL_SESSION = "unenroll_session"
+    UPDATE_RSVP = "update_rsvp"
+    LIST_LEARNING_PLANS = "list_learning_plans"
+    LIST_LEARNING_PLAN_ENROLLMENTS = "list_learning_plan_enrollments"
+    UNENROLL_LEARNING_PLAN = "unenroll_learning_plan"
 
 
 class EnrollOption(StrEnum):

@@ -22,6 +22,7 @@ import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
@@ -31,13 +32,25 @@ import orjson
 from core.capabilities import Capabilities, EnrollOption, Operation
 from core.errors import (
     ApiError,
+    BadRequestError,
     LmsConnectionError,
     LmsTimeoutError,
     RateLimitError,
     UnsupportedOperationError,
     error_class_for_status,
 )
-from core.models import Course, Enrollment, EnrollmentStatus, User
+from core.models import (
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    ItemResult,
+    LearningPlan,
+    LearningPlanEnrollment,
+    Rsvp,
+    RsvpResponse,
+    Session,
+    User,
+)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_ANY_METHOD = frozenset({429, 503})
@@ -147,6 +160,60 @@ class Connector(ABC):
     async def unenroll(self, *, user_id: str, course_id: str) -> None:
         raise self.unsupported(Operation.UNENROLL)
 
+    # -- what a connector may implement: instructor-led sessions and learning plans -----------
+    # Listings refuse on their first iteration, as an async generator that raised would.
+
+    def list_sessions(self, *, course_id: str) -> AsyncIterator[Session]:
+        """The sessions of an instructor-led course (none for a course without sessions)."""
+        return _refuse(self.unsupported(Operation.LIST_SESSIONS))
+
+    async def enroll_session(
+        self, *, user_id: str, course_id: str, session_id: str, level: str | None = None
+    ) -> Enrollment:
+        """Enroll into a session of a course (and into the course when needed); the course
+        enrollment afterwards, ``assigned`` when the user is on the session's waiting list."""
+        raise self.unsupported(Operation.ENROLL_SESSION)
+
+    async def unenroll_session(self, *, user_id: str, course_id: str, session_id: str) -> None:
+        """Take the user out of one session; the course enrollment stays."""
+        raise self.unsupported(Operation.UNENROLL_SESSION)
+
+    async def update_rsvp(
+        self,
+        *,
+        event_id: str,
+        responses: Sequence[Rsvp],
+        synchronized_at: datetime | None = None,
+    ) -> list[ItemResult]:
+        """Record learners' answers to one event, as one batch; one result per row, in order.
+        ``synchronized_at`` is when the answers were read at their source: the vendor refuses a
+        row older than the answer it already holds."""
+        raise self.unsupported(Operation.UPDATE_RSVP)
+
+    def list_learning_plans(self) -> AsyncIterator[LearningPlan]:
+        return _refuse(self.unsupported(Operation.LIST_LEARNING_PLANS))
+
+    def list_learning_plan_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        learning_plan_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[LearningPlanEnrollment]:
+        return _refuse(self.unsupported(Operation.LIST_LEARNING_PLAN_ENROLLMENTS))
+
+    async def unenroll_learning_plan(
+        self,
+        *,
+        user_id: str,
+        learning_plan_id: str,
+        reset_tracks: bool = False,
+        unenroll_courses: bool = False,
+    ) -> None:
+        """Unenroll from a plan. ``unenroll_courses`` also removes the plan's course enrollments;
+        ``reset_tracks`` (without it) keeps them but wipes their progress."""
+        raise self.unsupported(Operation.UNENROLL_LEARNING_PLAN)
+
     # -- helpers for subclasses ----------------------------------------------------------------
 
     def unsupported(self, operation: Operation | str) -> UnsupportedOperationError:
@@ -161,6 +228,20 @@ class Connector(ABC):
                 raise UnsupportedOperationError(
                     f"enroll option {option!s} is not supported by {self.vendor}",
                     vendor=self.vendor,
+                )
+
+    def check_rsvps(self, responses: Sequence[Rsvp]) -> None:
+        """Refuse, before any request, a row that names its learner by neither or both of
+        ``user_id`` and ``email``, or whose answer is not an ``RsvpResponse``."""
+        for index, rsvp in enumerate(responses):
+            problem = None
+            if (rsvp.user_id is None) == (rsvp.email is None):
+                problem = "give exactly one of user_id and email"
+            elif rsvp.response not in RsvpResponse.__members__.values():
+                problem = f"unknown response {rsvp.response!r}"
+            if problem:
+                raise BadRequestError(
+                    f"RSVP row {index}: {problem}", vendor=self.vendor, status=400
                 )
 
     async def _auth_headers(self) -> dict[str, str]:
@@ -262,6 +343,12 @@ class Connector(ABC):
             )
         reason = str(err) or type(err).__name__
         return LmsConnectionError(f"cannot reach {self.base_url}: {reason}", vendor=self.vendor)
+
+
+async def _refuse(error: UnsupportedOperationError) -> AsyncIterator[Any]:
+    """An async iterator that raises ``error`` on its first iteration."""
+    raise error
+    yield  # unreachable: it makes this function an async generator
 
 
 def decode_body(response: httpx.Response) -> Any:

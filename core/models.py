@@ -142,3 +142,109 @@ class Enrollment:
     updated_at: datetime | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
     remote_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SessionEvent:
+    """One dated meeting of an instructor-led session (a day of a classroom course, a webinar)."""
+
+    id: str
+    name: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    timezone: str | None = None
+    location: str | None = None
+    classroom: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Session:
+    """A scheduled run of an instructor-led course: learners enroll in a session of the course."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    course_id: str
+    name: str
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    min_enrollments: int | None = None
+    max_enrollments: int | None = None
+    enrolled_count: int | None = None
+    location: str | None = None
+    webinar_tool: str | None = None
+    timezone: str | None = None
+    events: tuple[SessionEvent, ...] = ()
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class LearningPlanRef:
+    id: str
+    title: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class LearningPlan:
+    """An ordered group of courses a learner is enrolled in as one (a path, a curriculum)."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    title: str
+    code: str | None = None
+    description: str | None = None
+    course_ids: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, kw_only=True)
+class LearningPlanEnrollment:
+    """One user's enrollment in a learning plan; its courses are enrollments of their own."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    user: UserRef
+    learning_plan: LearningPlanRef
+    status: EnrollmentStatus = EnrollmentStatus.UNKNOWN
+    assigned_at: datetime | None = None
+    due_at: datetime | None = None
+    enrolled_at: datetime | None = None
+    completed_at: datetime | None = None
+    progress_percent: float | None = None
+    time_spent_seconds: int | None = None
+    assigned_by: Assigner | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ItemResult:
+    """The outcome of one item of a vendor's batch call, in the order the items were sent."""
+
+    index: int
+    success: bool
+    message: str | None = None
+
+
+class RsvpResponse(StrEnum):
+    """A learner's answer to the invitation to one event of a session (a calendar's reply)."""
+
+    ATTENDING = "attending"
+    NOT_ATTENDING = "not_attending"
+    MAYBE = "maybe"
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Rsvp:
+    """One row of a batch RSVP update: the learner, by id or by email (exactly one), and the
+    answer. Connectors check the one-of rule before sending anything."""
+
+    user_id: str | None = None
+    email: str | None = None
+    response: RsvpResponse

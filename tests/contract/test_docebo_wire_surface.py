@@ -48,7 +48,8 @@ async def ilt_session(api: httpx.AsyncClient, *, full: bool) -> dict[str, Any]:
             api, f"/docebo/course/v1/courses/{course['id_course']}/sessions", []
         ):
             if (session["enrolled_count"] >= session["max_enrollments"]) == full:
-                return session
+                found: dict[str, Any] = session
+                return found
     raise AssertionError("no such session in the scenario")
 
 

@@ -69,3 +69,41 @@ async def test_unreachable_sandbox_raises_connection_error() -> None:
         with pytest.raises(LmsConnectionError) as info:
             await anext(aiter(connector.list_users()))
     assert f"127.0.0.1:{port}" in str(info.value)
+
+
+async def test_enroll_into_session_over_tcp(live_docebo: DoceboConnector) -> None:
+    courses = [c async for c in live_docebo.list_courses() if c.type in ("classroom", "webinar")]
+    sessions = [s async for s in live_docebo.list_sessions(course_id=courses[0].id)]
+    session = next(s for s in sessions if (s.enrolled_count or 0) < (s.max_enrollments or 0))
+    enrolled = {e.user.id async for e in live_docebo.list_enrollments(course_ids=[courses[0].id])}
+    users = [u async for u in live_docebo.list_users() if u.id not in enrolled]
+    user = users[0]
+
+    enrollment = await live_docebo.enroll_session(
+        user_id=user.id, course_id=courses[0].id, session_id=session.id
+    )
+    assert (enrollment.user.id, enrollment.course.id) == (user.id, courses[0].id)
+    assert enrollment.status is EnrollmentStatus.ENROLLED
+    roster = await live_docebo.request("GET", f"/course/v1/sessions/{session.id}/enrollments")
+    assert int(user.id) in {item["user_id"] for item in roster.json()["data"]["items"]}
+
+
+async def test_unenroll_from_learning_plan_with_cascade_over_tcp(
+    live_docebo: DoceboConnector,
+) -> None:
+    plans = {p.id: p async for p in live_docebo.list_learning_plans()}
+    others = [e async for e in live_docebo.list_learning_plan_enrollments()]
+    chosen = next(
+        e
+        for e in others
+        if sum(1 for o in others if o.user.id == e.user.id) == 1  # in no other plan
+    )
+    plan = plans[chosen.learning_plan.id]
+
+    await live_docebo.unenroll_learning_plan(
+        user_id=chosen.user.id, learning_plan_id=plan.id, unenroll_courses=True
+    )
+    left = [e async for e in live_docebo.list_learning_plan_enrollments(user_ids=[chosen.user.id])]
+    assert plan.id not in {e.learning_plan.id for e in left}
+    courses = {e.course.id async for e in live_docebo.list_enrollments(user_ids=[chosen.user.id])}
+    assert not courses & set(plan.course_ids)

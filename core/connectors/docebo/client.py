@@ -4,19 +4,48 @@ Authentication is OAuth2 at ``POST /oauth2/token`` (form body): the password gra
 username is configured, client credentials otherwise. The token is renewed 60 seconds before it
 expires (with the refresh token when Docebo gave one) and once more after a 401. Listing asks for
 Docebo's cursor (``get_cursor=1``) so a full listing is one consistent pass while records change,
-and falls back to page numbers when an answer carries no cursor. Enrollments are read from the
-admin view ``GET /course/v1/courses/enrollments``; enroll is
+and falls back to page numbers when an answer carries no cursor.
+
+Course enrollments are read from the admin view ``GET /course/v1/courses/enrollments`` (and, for
+one learning plan's courses, ``GET /learningplan/v1/learningplans/{id}/courses/enrollments``);
+the learner view ``GET /learn/v1/enrollments`` lists course and plan enrollments together, with
+filters of its own (``list_learner_enrollments``). Enroll is
 ``POST /learn/v1/enrollments/{course_id}/{user_id}`` and unenroll the matching ``DELETE``.
-A 400 whose message says the user is already enrolled is raised as ``ConflictError``.
+A 400 whose message says the user is already enrolled is raised as ``ConflictError``. After an
+enroll the connector reads the enrollment back; when the answer said ``waiting`` (a bool, or
+0/1, as Docebo's two enroll calls differ) and the enrollment still reads as enrolled, it is
+returned as ``assigned``: on a waiting list, not yet admitted.
+
+Instructor-led sessions: ``GET /course/v1/courses/{id}/sessions`` (a course without sessions
+answers 400 "does not have sessions"; that is read as no sessions), enrolling into a session is
+``POST /learn/v1/enrollments`` with ``session_id``, leaving one is
+``DELETE /course/v1/sessions/{id}/enrollments`` (a session id is global, so the connector first
+checks with ``GET /course/v1/sessions/{id}`` that the session belongs to the course it was
+given), and RSVPs are one batch ``PUT /course/v1/events/{id}/rsvp`` answered row by row.
+
+Learning plans: ``GET /learningplan/v1/learningplans`` does not carry a plan's courses, so for
+each page of plans the connector fetches every plan's detail (``GET .../learningplans/{id}``),
+at most ``DETAIL_CONCURRENCY`` at a time, and yields the page in order. Eager rather than lazy
+because ``LearningPlan.course_ids`` is a plain tuple; a tenant has tens of plans, not thousands.
+A plan deleted between the list and its detail is skipped. Unenrolling from a plan is
+``DELETE /learn/v1/enrollments`` with ``learningplan_ids``.
+
+Batch calls (``POST``/``DELETE /learn/v1/enrollments``) answer 200 with per-item ``errors``;
+when the one item the connector sent failed, it raises what the single-item call would have:
+``ConflictError`` (status 400, as Docebo answers "already enrolled") when the message says
+"already", ``NotFoundError`` (404) when it says "not found", "not enrolled" or "no user",
+``BadRequestError`` (400) otherwise, with the answer as ``body``. Ids go on the wire as numbers
+and levels as their numbers (3, 4, 6, 7) whatever name the caller used.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -24,10 +53,25 @@ from core.capabilities import Capabilities, EnrollOption, Operation
 from core.connector import Connector, QueryParams, decode_body
 from core.connectors.docebo import mapping, wire
 from core.errors import ApiError, AuthenticationError, BadRequestError, ConflictError, NotFoundError
-from core.models import Course, Enrollment, EnrollmentStatus, User
+from core.models import (
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    ItemResult,
+    LearningPlan,
+    LearningPlanEnrollment,
+    Rsvp,
+    RsvpResponse,
+    Session,
+    User,
+)
+
+T = TypeVar("T")
 
 PAGE_SIZE = 200
 TOKEN_MARGIN = 60.0
+#: plan details fetched at once while listing learning plans
+DETAIL_CONCURRENCY = 8
 
 
 class DoceboConnector(Connector):
@@ -38,7 +82,7 @@ class DoceboConnector(Connector):
             {EnrollOption.LEVEL, EnrollOption.VALID_FROM, EnrollOption.VALID_UNTIL}
         ),
         enrollment_filters=frozenset({"user_ids", "course_ids", "statuses"}),
-        levels=("student", "tutor", "instructor"),
+        levels=("student", "tutor", "instructor", "coach"),
     )
 
     def __init__(
@@ -215,29 +259,142 @@ class DoceboConnector(Connector):
                 pass
         return self._soft_deadline_courses or frozenset()
 
-    async def list_enrollments(
+    def list_enrollments(
         self,
         *,
         user_ids: Sequence[str] = (),
         course_ids: Sequence[str] = (),
         statuses: Sequence[EnrollmentStatus] = (),
     ) -> AsyncIterator[Enrollment]:
+        return self.list_course_enrollments(
+            user_ids=user_ids, course_ids=course_ids, statuses=statuses
+        )
+
+    def list_course_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+        course_types: Sequence[str] = (),
+        levels: Sequence[str | int] = (),
+    ) -> AsyncIterator[Enrollment]:
+        """``list_enrollments`` with Docebo's other server-side filters: course types
+        (``elearning``, ``classroom``, ``webinar``) and levels (names or numbers)."""
+        params = self._course_enrollment_params(user_ids, course_ids, course_types, levels)
+        return self._course_enrollments("/course/v1/courses/enrollments", params, statuses)
+
+    def list_learning_plan_course_enrollments(
+        self,
+        *,
+        learning_plan_id: str,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[Enrollment]:
+        """The course enrollments in the courses of one learning plan."""
+        params = self._course_enrollment_params(user_ids, course_ids, (), ())
+        path = f"/learningplan/v1/learningplans/{learning_plan_id}/courses/enrollments"
+        return self._course_enrollments(path, params, statuses)
+
+    def _course_enrollment_params(
+        self,
+        user_ids: Sequence[str],
+        course_ids: Sequence[str],
+        course_types: Sequence[str],
+        levels: Sequence[str | int],
+    ) -> QueryParams:
         params: QueryParams = [("user_id[]", uid) for uid in user_ids]
         params += [("course_id[]", cid) for cid in course_ids]
+        if course_types:
+            params.append(("course_type", ",".join(t.lower() for t in course_types)))
+        if levels:
+            numbers = [str(_level_number(level, self.vendor)) for level in levels]
+            params.append(("level", ",".join(numbers)))
+        return params
+
+    async def _course_enrollments(
+        self, path: str, params: QueryParams, statuses: Sequence[EnrollmentStatus]
+    ) -> AsyncIterator[Enrollment]:
         wanted = frozenset(statuses)
         if wanted:
             server = sorted({s for st in wanted for s in mapping.SERVER_STATUSES.get(st, ())})
             if len(server) and all(st in mapping.SERVER_STATUSES for st in wanted):
-                params.append(("status", ",".join(server)))
+                params = [*params, ("status", ",".join(server))]
         soft = await self._soft_deadlines()
         now = datetime.now(UTC)
-        async for items in self._pages("/course/v1/courses/enrollments", params):
+        async for items in self._pages(path, params):
             for item in items:
                 enrollment = mapping.map_course_enrollment(
                     item, now=now, soft_deadline_courses=soft
                 )
                 if not wanted or enrollment.status in wanted:
                     yield enrollment
+
+    async def list_learner_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        course_codes: Sequence[str] = (),
+        learning_plan_ids: Sequence[str] = (),
+        learning_plan_codes: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        types: Sequence[str] = (),
+        deadline: datetime | None = None,
+        updated_from: datetime | None = None,
+        updated_to: datetime | None = None,
+        rating: int | None = None,
+        search: str | None = None,
+        level: str | int | None = None,
+        get_session_details: bool = False,
+        exclude_courses_in_lp: bool = False,
+        show_upcoming_sessions: bool = False,
+        duration_from_seconds: int | None = None,
+        duration_to_seconds: int | None = None,
+        languages: Sequence[str] = (),
+        sort_by: str | None = None,
+        sort_direction: str | None = None,
+    ) -> AsyncIterator[Enrollment | LearningPlanEnrollment]:
+        """The learner view ``GET /learn/v1/enrollments``: course enrollments and learning-plan
+        enrollments, with its filters under their wire names. ``statuses`` and ``types`` are
+        Docebo's own strings (``not_started``, ``completed``...; ``classroom``,
+        ``learning_plan``...). A course filter selects course items and a plan filter plan
+        items; ``get_session_details`` fills each course item's ``enrolled_sessions`` (in
+        ``remote_data``)."""
+        params: QueryParams = [("id_user[]", uid) for uid in user_ids]
+        params += [("id_course[]", cid) for cid in course_ids]
+        params += [("code_course[]", code) for code in course_codes]
+        params += [("id_learning_plan[]", pid) for pid in learning_plan_ids]
+        params += [("code_learning_plan[]", code) for code in learning_plan_codes]
+        csv = {"status": statuses, "type": types, "language": languages}
+        params += [(name, ",".join(values)) for name, values in csv.items() if values]
+        dates = {"deadline": deadline, "updated_from": updated_from, "updated_to": updated_to}
+        params += [(name, mapping.format_date(d)) for name, d in dates.items() if d is not None]
+        numbers = {
+            "rating": rating,
+            "duration_from_seconds": duration_from_seconds,
+            "duration_to_seconds": duration_to_seconds,
+        }
+        params += [(name, n) for name, n in numbers.items() if n is not None]
+        if level is not None:
+            params.append(("level", _level_number(level, self.vendor)))
+        flags = {
+            "get_session_details": get_session_details,
+            "exclude_courses_in_lp": exclude_courses_in_lp,
+            "show_upcoming_sessions": show_upcoming_sessions,
+        }
+        params += [(name, 1) for name, on in flags.items() if on]
+        if search:
+            params.append(("search", search))
+        if sort_by:
+            params.append(("sort_by", sort_by))
+        if sort_direction:
+            params.append(("sort_by_direction", sort_direction))
+        now = datetime.now(UTC)
+        async for items in self._pages("/learn/v1/enrollments", params):
+            for item in items:
+                yield mapping.map_learner_item(item, now=now)
 
     async def enroll(
         self, *, user_id: str, course_id: str, options: Mapping[EnrollOption, Any] | None = None
@@ -251,8 +408,25 @@ class DoceboConnector(Connector):
                 body["date_begin_validity"] = _wire_date(value)
             elif option is EnrollOption.VALID_UNTIL:
                 body["date_expire_validity"] = _wire_date(value)
-        await self.request("POST", f"/learn/v1/enrollments/{course_id}/{user_id}", json=body)
+        path = f"/learn/v1/enrollments/{course_id}/{user_id}"
+        response = await self.request("POST", path, json=body)
+        try:
+            rows = wire.read_batch(decode_body(response), "enrolled").done
+        except ValueError:
+            rows = []  # the enrollment was made; the answer only adds the waiting flag
+        waiting = any(
+            _same_id(row.get("user_id"), user_id) and wire.truthy(row.get("waiting"))
+            for row in rows
+            if isinstance(row, Mapping)
+        )
+        return await self._enrollment_after_write(user_id, course_id, waiting=waiting)
+
+    async def _enrollment_after_write(
+        self, user_id: str, course_id: str, *, waiting: bool
+    ) -> Enrollment:
         async for enrollment in self.list_enrollments(user_ids=[user_id], course_ids=[course_id]):
+            if waiting and enrollment.status is EnrollmentStatus.ENROLLED:
+                return dataclasses.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
             return enrollment
         raise NotFoundError(
             f"enrollment of user {user_id} in course {course_id} not found after enrolling",
@@ -263,11 +437,187 @@ class DoceboConnector(Connector):
     async def unenroll(self, *, user_id: str, course_id: str) -> None:
         await self.request("DELETE", f"/learn/v1/enrollments/{course_id}/{user_id}")
 
+    # -- instructor-led sessions ---------------------------------------------------------------
+
+    async def list_sessions(self, *, course_id: str) -> AsyncIterator[Session]:
+        path = f"/course/v1/courses/{course_id}/sessions"
+        try:
+            async for items in self._pages(path, []):
+                for item in items:
+                    yield mapping.map_session(item, course_id=course_id)
+        except BadRequestError as err:
+            if "does not have sessions" not in err.message.lower():
+                raise
+
+    async def get_session(self, session_id: str) -> Session:
+        """One session (``GET /course/v1/sessions/{id}``)."""
+        response = await self.request("GET", f"/course/v1/sessions/{session_id}")
+        item = self._read(response, wire.read_data)
+        if not isinstance(item, Mapping):
+            raise self._unexpected(response, "the session is not an object")
+        return mapping.map_session(item)
+
+    async def enroll_session(
+        self, *, user_id: str, course_id: str, session_id: str, level: str | None = None
+    ) -> Enrollment:
+        body = {
+            "user_ids": [_wire_id(user_id)],
+            "course_ids": [_wire_id(course_id)],
+            "session_id": _wire_id(session_id),
+            # Docebo's schema requires a level; 3 (student) is what a plain enroll gets.
+            "level": _level_number(level if level is not None else 3, self.vendor),
+        }
+        response = await self.request("POST", "/learn/v1/enrollments", json=body)
+        answer = self._read(response, lambda b: wire.read_batch(b, "enrolled"))
+        for row in answer.done:
+            if isinstance(row, Mapping) and _same_id(row.get("user_id"), user_id):
+                waiting = wire.truthy(row.get("waiting"))
+                return await self._enrollment_after_write(user_id, course_id, waiting=waiting)
+        raise self._batch_error(
+            answer, response, f"user {user_id} was not enrolled in session {session_id}"
+        )
+
+    async def unenroll_session(self, *, user_id: str, course_id: str, session_id: str) -> None:
+        session = await self.get_session(session_id)
+        if session.course_id != str(course_id):
+            raise NotFoundError(
+                f"session {session_id} is not a session of course {course_id}",
+                vendor=self.vendor,
+                status=404,
+            )
+        await self.request(
+            "DELETE",
+            f"/course/v1/sessions/{session_id}/enrollments",
+            json={"user_ids": [_wire_id(user_id)]},
+        )
+
+    async def update_rsvp(
+        self,
+        *,
+        event_id: str,
+        responses: Sequence[Rsvp],
+        synchronized_at: datetime | None = None,
+    ) -> list[ItemResult]:
+        self.check_rsvps(responses)
+        if not responses:
+            return []
+        items: list[dict[str, Any]] = []
+        for rsvp in responses:
+            who: dict[str, Any] = (
+                {"user_id": _wire_id(rsvp.user_id)}
+                if rsvp.user_id is not None
+                else {"user_email": rsvp.email}
+            )
+            items.append({**who, "response": mapping.RSVP_VALUES[RsvpResponse(rsvp.response)]})
+        body: dict[str, Any] = {"items": items}
+        if synchronized_at is not None:
+            body["sync_timestamp"] = mapping.format_date(synchronized_at)
+        response = await self.request("PUT", f"/course/v1/events/{event_id}/rsvp", json=body)
+        return mapping.map_item_results(self._read(response, wire.read_data))
+
+    # -- learning plans ------------------------------------------------------------------------
+
+    async def list_learning_plans(self) -> AsyncIterator[LearningPlan]:
+        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+        path = "/learningplan/v1/learningplans"
+        async for items in self._pages(path, [("sort_attr", "learning_plan_id")]):
+            tasks = [asyncio.create_task(self._plan_detail(item, limit)) for item in items]
+            try:
+                details = await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+            for detail in details:
+                if detail is not None:
+                    yield mapping.map_learning_plan(detail)
+
+    async def _plan_detail(
+        self, item: Mapping[str, Any], limit: asyncio.Semaphore
+    ) -> Mapping[str, Any] | None:
+        """The plan's list item with its detail (and so its ``courses``); None if it is gone."""
+        plan_id = item.get("learning_plan_id", item.get("id"))
+        async with limit:
+            try:
+                response = await self.request("GET", f"/learningplan/v1/learningplans/{plan_id}")
+            except NotFoundError:
+                return None
+        detail = self._read(response, wire.read_data)
+        return {**item, **detail} if isinstance(detail, Mapping) else dict(item)
+
+    async def list_learning_plan_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        learning_plan_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[LearningPlanEnrollment]:
+        params: QueryParams = [("user_id[]", uid) for uid in user_ids]
+        params += [("learning_plan_id[]", pid) for pid in learning_plan_ids]
+        wanted = frozenset(statuses)
+        if wanted and all(st in mapping.PLAN_SERVER_STATUSES for st in wanted):
+            server = sorted({s for st in wanted for s in mapping.PLAN_SERVER_STATUSES[st]})
+            params.append(("status", ",".join(server)))
+        path = "/learningplan/v1/learningplans/enrollments"
+        async for items in self._pages(path, params):
+            for item in items:
+                enrollment = mapping.map_plan_enrollment(item)
+                if not wanted or enrollment.status in wanted:
+                    yield enrollment
+
+    async def unenroll_learning_plan(
+        self,
+        *,
+        user_id: str,
+        learning_plan_id: str,
+        reset_tracks: bool = False,
+        unenroll_courses: bool = False,
+    ) -> None:
+        body = {
+            "user_ids": [_wire_id(user_id)],
+            "learningplan_ids": [_wire_id(learning_plan_id)],
+            "reset_tracks": reset_tracks,
+            "cascade_unenroll_from_courses_in_selected_learning_plan": unenroll_courses,
+        }
+        response = await self.request("DELETE", "/learn/v1/enrollments", json=body)
+        answer = self._read(response, lambda b: wire.read_batch(b, "unenrolled"))
+        if not any(_same_id(done, user_id) for done in answer.done):
+            raise self._batch_error(
+                answer,
+                response,
+                f"user {user_id} was not unenrolled from learning plan {learning_plan_id}",
+            )
+
+    # -- reading answers -----------------------------------------------------------------------
+
+    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
+        try:
+            return reader(decode_body(response))
+        except ValueError as err:
+            raise self._unexpected(response, str(err)) from err
+
+    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
+        return BadRequestError(
+            f"unexpected answer from {response.request.url.path}: {reason}",
+            vendor=self.vendor,
+            status=response.status_code,
+        )
+
+    def _batch_error(
+        self, answer: wire.BatchAnswer, response: httpx.Response, fallback: str
+    ) -> ApiError:
+        """The error of the one item of a batch call that failed (see the module docstring)."""
+        message = "; ".join(answer.errors) or fallback
+        lowered = message.lower()
+        body = decode_body(response)
+        if "already" in lowered:
+            return ConflictError(message, vendor=self.vendor, status=400, body=body)
+        if any(words in lowered for words in ("not found", "not enrolled", "no user")):
+            return NotFoundError(message, vendor=self.vendor, status=404, body=body)
+        return BadRequestError(message, vendor=self.vendor, status=400, body=body)
+
 
 def _level_number(value: Any, vendor: str) -> int:
-    if isinstance(value, int) and value in mapping.LEVELS:
-        return value
-    number = mapping.LEVEL_NUMBERS.get(str(value).lower())
+    number = mapping.level_number(value)
     if number is None:
         raise BadRequestError(
             f"unknown level {value!r}; use one of {', '.join(mapping.LEVEL_NUMBERS)}",
@@ -275,6 +625,16 @@ def _level_number(value: Any, vendor: str) -> int:
             status=400,
         )
     return number
+
+
+def _wire_id(value: str) -> int | str:
+    """An id as Docebo's bodies carry it: a number (left as it is when it is not one)."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def _same_id(wire_value: Any, value: str) -> bool:
+    return wire_value is not None and str(wire_value) == str(value)
 
 
 def _wire_date(value: Any) -> str:

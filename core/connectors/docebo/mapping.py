@@ -20,15 +20,45 @@ Then, for an enrollment that is ``enrolled`` or ``in_progress`` whose validity e
 passed: ``overdue`` when the course has a soft deadline (the learner keeps access after the date),
 ``expired`` otherwise (access ended). ``due_at`` is the validity end date.
 
-Levels: 3 student, 4 tutor, 6 instructor (``LEVELS``); the wire may carry the number or the name.
+Learning-plan enrollments have statuses of their own, mapped through ``PLAN_STATUS_MAP``. They
+are taken as they are: a plan has no soft deadline, and its validity end date is only ``due_at``.
+
+==============  ===========  =====================================================
+Docebo (plan)   normalized   why
+==============  ===========  =====================================================
+not_started     enrolled     enrolled in the plan, no course started
+subscribed      enrolled     tolerated: the course vocabulary for the same state
+in_progress     in_progress  at least one of the plan's courses started
+completed       completed    every course of the plan completed
+anything else   unknown
+==============  ===========  =====================================================
+
+The learner view (``GET /learn/v1/enrollments``) lists course and plan enrollments together:
+an item whose ``type`` is ``learning_plan`` is a ``LearningPlanEnrollment`` (its ``id`` is the
+plan), any other an ``Enrollment`` (its ``id`` is the course). Course ids and plan ids are
+separate numberings, so a plan enrollment's normalized id is ``lp:<plan>:<user>``.
+
+Levels: 3 student, 4 tutor, 6 instructor, 7 coach (``LEVELS``). The wire carries the number or
+a name; Docebo's published schema says ``learner`` where older answers say ``student``, and both
+read as 3. The connector always sends the number.
+
+Sessions: ``date_begin``/``date_end`` are UTC like every Docebo date; an event's ``date``,
+``time_begin`` and ``time_end`` are wall-clock times in the event's ``timezone`` (the
+session's when the event has none, UTC when neither has one), so an event's datetimes are
+aware and kept in that zone. An event ending before it begins ends the next day. A zone that
+``zoneinfo`` does not know leaves the event's datetimes unset rather than guessing.
+
+RSVP answers on the wire: 1 attending, 0 not attending, 2 maybe (``RSVP_VALUES``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.connectors.docebo import wire
 from core.models import (
     Assigner,
     Course,
@@ -36,6 +66,13 @@ from core.models import (
     Email,
     Enrollment,
     EnrollmentStatus,
+    ItemResult,
+    LearningPlan,
+    LearningPlanEnrollment,
+    LearningPlanRef,
+    RsvpResponse,
+    Session,
+    SessionEvent,
     User,
     UserRef,
 )
@@ -68,12 +105,33 @@ SERVER_STATUSES: Mapping[EnrollmentStatus, tuple[str, ...]] = {
 
 USER_STATUSES: Mapping[str, str] = {"1": "active", "0": "suspended"}
 
-LEVELS: Mapping[int, str] = {3: "student", 4: "tutor", 6: "instructor"}
+PLAN_STATUS_MAP: Mapping[str, EnrollmentStatus] = {
+    "not_started": EnrollmentStatus.ENROLLED,
+    "subscribed": EnrollmentStatus.ENROLLED,
+    "in_progress": EnrollmentStatus.IN_PROGRESS,
+    "completed": EnrollmentStatus.COMPLETED,
+}
+
+#: The plan statuses to ask the server for, per normalized status.
+PLAN_SERVER_STATUSES: Mapping[EnrollmentStatus, tuple[str, ...]] = {
+    EnrollmentStatus.ENROLLED: ("not_started",),
+    EnrollmentStatus.IN_PROGRESS: ("in_progress",),
+    EnrollmentStatus.COMPLETED: ("completed",),
+}
+
+LEVELS: Mapping[int, str] = {3: "student", 4: "tutor", 6: "instructor", 7: "coach"}
 LEVEL_NUMBERS: Mapping[str, int] = {
     "student": 3,
     "learner": 3,
     "tutor": 4,
     "instructor": 6,
+    "coach": 7,
+}
+
+RSVP_VALUES: Mapping[RsvpResponse, int] = {
+    RsvpResponse.ATTENDING: 1,
+    RsvpResponse.NOT_ATTENDING: 0,
+    RsvpResponse.MAYBE: 2,
 }
 
 
@@ -128,9 +186,38 @@ def map_status(
     return status
 
 
+def level_number(value: Any) -> int | None:
+    """A level as Docebo numbers it, from the number, its digits or a name; None if unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value in LEVELS else None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit():
+            return int(text) if int(text) in LEVELS else None
+        return LEVEL_NUMBERS.get(text)
+    return None
+
+
+def map_plan_status(raw: Any) -> EnrollmentStatus:
+    if not raw:
+        return EnrollmentStatus.UNKNOWN
+    return PLAN_STATUS_MAP.get(str(raw).lower(), EnrollmentStatus.UNKNOWN)
+
+
 def enrollment_id(course_id: Any, user_id: Any) -> str:
     """Docebo keys an enrollment by (course, user); the normalized id is ``<course>:<user>``."""
     return f"{course_id}:{user_id}"
+
+
+def plan_enrollment_id(learning_plan_id: Any, user_id: Any) -> str:
+    """A plan enrollment's normalized id, ``lp:<plan>:<user>`` (apart from course ids)."""
+    return f"lp:{learning_plan_id}:{user_id}"
+
+
+def _assigner(value: Any) -> Assigner | None:
+    return Assigner(id=str(value)) if value not in (None, "", 0, "0") else None
 
 
 def map_user(item: Mapping[str, Any]) -> User:
@@ -206,9 +293,220 @@ def map_course_enrollment(
         progress_percent=_number(item.get("enrollment_completion_percentage")),
         time_spent_seconds=_int(item.get("enrollment_time_spent")),
         score=_number(item.get("enrollment_score")),
-        assigned_by=Assigner(id=str(created_by)) if created_by not in (None, "", 0) else None,
+        assigned_by=_assigner(created_by),
         created_at=created,
         updated_at=parse_date(item.get("enrollment_date_last_updated")),
         custom_fields=dict(fields) if isinstance(fields, Mapping) else {},
         remote_data=dict(item),
     )
+
+
+def map_learner_course_item(item: Mapping[str, Any], *, now: datetime) -> Enrollment:
+    """A course item of the learner view ``GET /learn/v1/enrollments`` (``id`` is the course).
+
+    The item says itself whether the course has a soft deadline. ``enrolled_sessions`` (filled
+    with ``get_session_details=1``) stays in ``remote_data`` with the rest of the item."""
+    course_id = _str_id(item.get("id"))
+    user_id = _str_id(item.get("user_id"))
+    due_at = parse_date(item.get("enroll_end_date"))
+    enrolled = parse_date(item.get("enroll_date_of_enrollment"))
+    return Enrollment(
+        id=enrollment_id(course_id, user_id),
+        vendor=VENDOR,
+        remote_id=enrollment_id(course_id, user_id),
+        user=UserRef(id=user_id, name=item.get("username")),
+        course=CourseRef(id=course_id, title=item.get("name")),
+        status=map_status(
+            item.get("status"),
+            due_at=due_at,
+            soft_deadline=bool(item.get("soft_deadline")),
+            now=now,
+        ),
+        assigned_at=enrolled,
+        due_at=due_at,
+        enrolled_at=enrolled,
+        completed_at=parse_date(item.get("course_complete_date")),
+        progress_percent=_number(item.get("complete_percent")),
+        time_spent_seconds=_int(item.get("total_time")),
+        score=_number(item.get("score")),
+        assigned_by=_assigner(item.get("subscribed_by")),
+        created_at=enrolled,
+        updated_at=parse_date(item.get("date_last_updated")),
+        remote_data=dict(item),
+    )
+
+
+def map_learner_plan_item(item: Mapping[str, Any]) -> LearningPlanEnrollment:
+    """A ``learning_plan`` item of the learner view (``id`` is the plan)."""
+    plan_id = _str_id(item.get("id"))
+    user_id = _str_id(item.get("user_id"))
+    enrolled = parse_date(item.get("enroll_date_of_enrollment"))
+    return LearningPlanEnrollment(
+        id=plan_enrollment_id(plan_id, user_id),
+        vendor=VENDOR,
+        remote_id=plan_enrollment_id(plan_id, user_id),
+        user=UserRef(id=user_id, name=item.get("username")),
+        learning_plan=LearningPlanRef(id=plan_id, title=item.get("name")),
+        status=map_plan_status(item.get("status")),
+        assigned_at=enrolled,
+        due_at=parse_date(item.get("enroll_end_date")),
+        enrolled_at=enrolled,
+        completed_at=parse_date(item.get("course_complete_date")),
+        progress_percent=_number(item.get("complete_percent")),
+        time_spent_seconds=_int(item.get("total_time")),
+        assigned_by=_assigner(item.get("subscribed_by")),
+        created_at=enrolled,
+        updated_at=parse_date(item.get("date_last_updated")),
+        remote_data=dict(item),
+    )
+
+
+def map_learner_item(
+    item: Mapping[str, Any], *, now: datetime
+) -> Enrollment | LearningPlanEnrollment:
+    """Any item of the learner view: a plan enrollment or a course enrollment, by ``type``."""
+    if str(item.get("type") or "").lower() == "learning_plan":
+        return map_learner_plan_item(item)
+    return map_learner_course_item(item, now=now)
+
+
+def map_plan_enrollment(item: Mapping[str, Any]) -> LearningPlanEnrollment:
+    """An item of ``GET /learningplan/v1/learningplans/enrollments``."""
+    plan_id = _str_id(item.get("learning_plan_id"))
+    user_id = _str_id(item.get("user_id"))
+    created = parse_date(item.get("enrollment_created_at"))
+    return LearningPlanEnrollment(
+        id=plan_enrollment_id(plan_id, user_id),
+        vendor=VENDOR,
+        remote_id=plan_enrollment_id(plan_id, user_id),
+        user=UserRef(id=user_id, name=item.get("username")),
+        learning_plan=LearningPlanRef(id=plan_id, title=item.get("learning_plan_name")),
+        status=map_plan_status(item.get("enrollment_status")),
+        assigned_at=created,
+        due_at=parse_date(item.get("enrollment_validity_end_date")),
+        enrolled_at=created,
+        completed_at=parse_date(item.get("enrollment_completion_date")),
+        progress_percent=_number(item.get("enrollment_completion_percentage")),
+        time_spent_seconds=_int(item.get("enrollment_time_spent")),
+        assigned_by=_assigner(item.get("enrollment_created_by")),
+        created_at=created,
+        updated_at=parse_date(item.get("enrollment_date_last_updated")),
+        remote_data=dict(item),
+    )
+
+
+def map_learning_plan(item: Mapping[str, Any]) -> LearningPlan:
+    """A plan from its list item, or from its detail, whose ``courses`` give ``course_ids`` in
+    the plan's order (by ``position`` when every course has one, as listed otherwise)."""
+    plan_id = _str_id(item.get("learning_plan_id", item.get("id")))
+    courses = [c for c in item.get("courses") or () if isinstance(c, Mapping)]
+    if courses and all(_int(c.get("position")) is not None for c in courses):
+        courses.sort(key=lambda c: _int(c.get("position")) or 0)
+    course_ids = tuple(
+        _str_id(c.get("id_course", c.get("id")))
+        for c in courses
+        if c.get("id_course", c.get("id")) is not None
+    )
+    return LearningPlan(
+        id=plan_id,
+        vendor=VENDOR,
+        remote_id=plan_id,
+        title=str(item.get("title") or item.get("name") or ""),
+        code=item.get("code") or None,
+        description=item.get("description") or None,
+        course_ids=course_ids,
+        created_at=parse_date(item.get("created_on")),
+        updated_at=parse_date(item.get("updated_on")),
+        remote_data=dict(item),
+    )
+
+
+def zone(name: Any) -> tzinfo | None:
+    """The zone of a tz database name; None when it is not one ``zoneinfo`` knows."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _wall_clock(day: Any, clock: Any, where: tzinfo) -> datetime | None:
+    if not isinstance(day, str) or not isinstance(clock, str):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day[:10]), time.fromisoformat(clock), where)
+    except ValueError:
+        return None
+
+
+def map_session_event(item: Mapping[str, Any], *, session_timezone: Any = None) -> SessionEvent:
+    """One of a session's ``dates``: wall-clock times in its own zone (see the docstring)."""
+    name = item.get("timezone") or session_timezone
+    where = zone(name) if name else UTC
+    starts = ends = None
+    if where is not None:
+        starts = _wall_clock(item.get("date"), item.get("time_begin"), where)
+        ends = _wall_clock(item.get("date"), item.get("time_end"), where)
+        if starts is not None and ends is not None and ends < starts:
+            ends += timedelta(days=1)
+    return SessionEvent(
+        id=_str_id(item.get("id_event", item.get("id"))),
+        name=item.get("name") or None,
+        starts_at=starts,
+        ends_at=ends,
+        timezone=str(name) if name else None,
+        location=item.get("location_name") or None,
+        classroom=item.get("classroom_name") or None,
+    )
+
+
+def map_session(item: Mapping[str, Any], *, course_id: str | None = None) -> Session:
+    """A session of ``GET /course/v1/courses/{id}/sessions``; ``course_id`` when the item has
+    none. Without ``date_begin``/``date_end`` the session spans its events."""
+    session_id = _str_id(item.get("id", item.get("id_session")))
+    events = tuple(
+        map_session_event(event, session_timezone=item.get("timezone"))
+        for event in item.get("dates") or ()
+        if isinstance(event, Mapping)
+    )
+    starts = [e.starts_at for e in events if e.starts_at is not None]
+    ends = [e.ends_at for e in events if e.ends_at is not None]
+    return Session(
+        id=session_id,
+        vendor=VENDOR,
+        remote_id=session_id,
+        course_id=_str_id(item.get("course_id", course_id)),
+        name=str(item.get("name") or ""),
+        description=item.get("description") or None,
+        starts_at=parse_date(item.get("date_begin")) or (min(starts) if starts else None),
+        ends_at=parse_date(item.get("date_end")) or (max(ends) if ends else None),
+        min_enrollments=_int(item.get("min_enrollments")),
+        max_enrollments=_int(item.get("max_enrollments")),
+        enrolled_count=_int(item.get("enrolled_count")),
+        location=item.get("location_name")
+        or next((e.location for e in events if e.location), None),
+        webinar_tool=item.get("tool") or item.get("webinar_tool") or None,
+        timezone=item.get("timezone") or None,
+        events=events,
+        remote_data=dict(item),
+    )
+
+
+def map_item_results(rows: Any) -> list[ItemResult]:
+    """The per-row outcome of a batch call (``[{"row_index", "success", "message"}]``), in row
+    order; a row without ``row_index`` takes its position."""
+    results = []
+    for position, row in enumerate(rows if isinstance(rows, Sequence) else ()):
+        if not isinstance(row, Mapping):
+            continue
+        index = _int(row.get("row_index"))
+        message = row.get("message")
+        results.append(
+            ItemResult(
+                index=position if index is None else index,
+                success=wire.truthy(row.get("success")),
+                message=str(message) if message not in (None, "") else None,
+            )
+        )
+    return sorted(results, key=lambda result: result.index)

@@ -1,4 +1,4 @@
-"""Docebo's wire shapes, read leniently: the envelope and its paging metadata."""
+"""Docebo's wire shapes, read leniently: the envelope, its paging metadata, batch answers."""
 
 from __future__ import annotations
 
@@ -35,6 +35,42 @@ def read_page(body: Any) -> Page:
         cursor=str(cursor) if cursor else None,
         current_page=current_page,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAnswer:
+    """A batch call's answer: what was done (``enrolled`` rows, ``unenrolled`` user ids) and
+    the error messages of what was not."""
+
+    done: Sequence[Any]
+    errors: Sequence[str]
+
+
+def read_data(body: Any) -> Any:
+    """The ``data`` of a Docebo answer (``{"data": ..., "version", "_links"}``)."""
+    if not isinstance(body, Mapping) or "data" not in body:
+        raise ValueError("the answer has no 'data'")
+    return body["data"]
+
+
+def read_batch(body: Any, done_key: str) -> BatchAnswer:
+    """``{"data": {<done_key>: [...], "errors": [...]}}``; a missing list reads as empty."""
+    data = read_data(body)
+    if not isinstance(data, Mapping):
+        raise ValueError("the answer's 'data' is not an object")
+    done = data.get(done_key)
+    errors = data.get("errors")
+    return BatchAnswer(
+        done=list(done) if isinstance(done, list) else [],
+        errors=[str(e) for e in errors] if isinstance(errors, list) else [],
+    )
+
+
+def truthy(value: Any) -> bool:
+    """A Docebo flag, whichever way it came: ``true``, ``1``, ``"1"``, ``"true"``."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
 
 
 def error_details(body: Any) -> tuple[str | None, str | None]:

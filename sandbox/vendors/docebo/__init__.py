@@ -47,7 +47,8 @@ bound to the filters it was issued for: a forged or mismatched cursor is 400.
 
 Array filters are accepted in every form real clients send: ``user_id[]=1&user_id[]=2``,
 ``user_ids[]=1``, ``user_ids=1,2``, ``user_id=1`` (and the same for ``course_id``).
-Dates on the wire are ``YYYY-MM-DD HH:MM:SS`` in UTC.
+Dates on the wire are ``YYYY-MM-DD HH:MM:SS`` in UTC. Sorting by a name ignores case; a list
+sorted by nothing in particular is in internal id order and reports ``"sort_attr": "id"``.
 
 Routes
 ------
@@ -68,19 +69,21 @@ Routes
 ``GET /course/v1/courses/enrollments``
     The admin view of course enrollments. Items: ``user_id`` (int), ``username``, ``course_id``,
     ``course_uid``, ``course_code``, ``course_name``, ``course_type``, ``course_begin_date``,
-    ``course_end_date``, ``enrollment_level`` (string: ``student`` | ``tutor`` | ``instructor``),
-    ``enrollment_status``, ``enrollment_created_by`` (int), ``enrollment_created_at``,
-    ``enrollment_validity_begin_date``, ``enrollment_validity_end_date``,
-    ``enrollment_date_last_updated``, ``enrollment_completion_date``, ``enrollment_score``,
-    ``enrollment_time_spent`` (seconds), ``enrollment_completion_percentage`` (0-100) [I].
-    Filters: ``user_id``/``user_ids``, ``course_id``/``course_ids``, ``course_type`` (CSV),
-    ``level`` (CSV of level strings), ``status`` (CSV of statuses; ``not_started`` is an alias of
-    ``subscribed``), ``updated_from``/``updated_to``, ``sort_attr`` (``user_id``, ``course_id``,
-    ``enrollment_created_at``, ``enrollment_date_last_updated``), ``sort_dir``; paging and cursor.
+    ``course_end_date``, ``enrollment_level`` (string: ``learner`` | ``tutor`` | ``instructor``
+    | ``coach``), ``enrollment_status``, ``enrollment_created_by`` (int),
+    ``enrollment_created_at``, ``enrollment_validity_begin_date``,
+    ``enrollment_validity_end_date``, ``enrollment_date_last_updated``,
+    ``enrollment_completion_date``, ``enrollment_score``, ``enrollment_time_spent`` (seconds),
+    ``enrollment_completion_percentage`` (0-100) [I]. Filters: ``user_id``/``user_ids``,
+    ``course_id``/``course_ids``, ``course_type`` (CSV), ``level`` (CSV of level strings),
+    ``status`` (CSV of statuses; ``not_started`` is an alias of ``subscribed``),
+    ``updated_from``/``updated_to``, ``sort_attr`` (``user_id``, ``course_id``,
+    ``enrollment_created_at``, ``enrollment_date_last_updated``), ``sort_dir``; paging and
+    cursor.
 ``GET /learn/v1/enrollments`` (and ``GET /learn/v1/enrollments/{course_id}/{user_id}``:
 ``{"data": {"records": <item>}}``)
-    The learner view: one item per course or learning-plan enrollment; ``id`` is the **course
-    or plan** id and ``type`` says which (``elearning``, ``classroom``, ``webinar``,
+    The learner view: one item per course or learning-plan enrollment; ``id`` is the **course or
+    plan** id and ``type`` says which (``elearning``, ``classroom``, ``webinar``,
     ``learning_plan``). With the superadmin's token and no ``id_user[]`` it lists every user's
     enrollments. Items: ``id``, ``user_id``, ``username``, ``name``, ``code``, ``type``,
     ``status``, ``level``, ``slug``, ``description``, ``lang_code``, ``enroll_begin_date``,
@@ -89,21 +92,24 @@ Routes
     ``subscribed_by``, ``duration``, ``can_enter``, ``is_new``, ``soft_deadline``,
     ``courses_count`` (plans), ``location_name``, ``webinar_tool``, ``session_begin_date``,
     ``session_time_begin``, ``session_timezone`` (the user's session of an ILT course), and
-    ``enrolled_sessions`` (the sessions as above, each with the user's ``status``; filled only
-    with ``get_session_details=1``). Filters: ``id_user[]``, ``id_course[]``, ``code_course[]``,
-    ``id_learning_plan[]``, ``code_learning_plan[]`` (a plan filter keeps the plan's own
-    enrollment), ``status`` (CSV), ``type`` (CSV), ``deadline`` (validity ends between now and
-    then), ``updated_from``/``updated_to``, ``rating`` (at least), ``search`` and
-    ``search_text`` (name, description, code), ``level``, ``exclude_courses_in_lp``,
+    ``enrolled_sessions`` (filled only with ``get_session_details=1``: per session of the user
+    ``id``, ``name``, ``description``, ``other_info``, ``date_begin``, ``date_end``,
+    ``min_enrollments``, ``max_enrollments``, ``score_base``, ``tool``, ``dates`` as above, and
+    the user's ``status``, the fields of the Connect doc's "enrolled sessions" output). Filters:
+    ``id_user[]``, ``id_course[]``, ``code_course[]``, ``id_learning_plan[]``,
+    ``code_learning_plan[]`` (a plan filter keeps the plan's own enrollment), ``status`` (CSV),
+    ``type`` (CSV), ``deadline`` (validity ends between now and then), ``level`` (plan items
+    count as ``learner``), ``updated_from``/``updated_to``, ``rating`` (at least), ``search``
+    and ``search_text`` (name, description, code), ``exclude_courses_in_lp``,
     ``show_upcoming_sessions`` (ILT courses with a session still to come),
     ``duration_from_seconds``/``duration_to_seconds``, ``language`` (CSV of language codes),
     ``sort_by`` (``id``, ``name``, ``date_last_updated``, ``enroll_date_of_enrollment``) with
     ``sort_by_direction``; paging and cursor. The sandbox's tenant has no channels, skills,
     content partners, paid courses or course additional fields, so ``channel``, ``skills[]``,
-    ``content_partners[]``, ``is_paid=1`` and ``field_<n>`` filters match nothing
-    (``is_paid=0`` and ``with_visibility`` match everything) [I].
+    ``content_partners[]``, ``is_paid=1`` and ``field_<n>`` filters match nothing (``is_paid=0``
+    and ``with_visibility`` match everything) [I].
 ``POST /learn/v1/enrollments/{course_id}/{user_id}`` (also ``/learn/v1/enrollment/...``)
-    JSON (or form) body, all optional: ``level`` (3 student, 4 tutor, 6 instructor, or the
+    JSON (or form) body, all optional: ``level`` (3 learner, 4 tutor, 6 instructor, 7 coach, or the
     string), ``date_begin_validity``, ``date_expire_validity`` (Docebo date or ``YYYY-MM-DD``),
     ``enrollment_fields`` (object). 200::
 
@@ -168,9 +174,11 @@ Docebo's published schema; answer from the Connect doc]
     ``enrollment_fields``. Each (user, course) pair is enrolled; with ``session_id`` (which must
     belong to the one course given) the user is also enrolled in the session, or put on its
     waiting list when it is full. Answer 200 ``{"data": {"enrolled": [{"user_id", "course_id",
-    "session_id"?, "waiting": 0|1}], "errors": ["<message>", ...]}}``: a pair that fails
-    (unknown user, already in the session) is an error string, the others still happen [I].
-    Unknown course or session, or an invalid body: 400/404 for the whole call.
+    "waiting": true|false}], "errors": ["<message>", ...]}}``; for a session each row also has
+    ``session_id`` and ``waiting`` is ``0``/``1`` (the Connect doc types the course action's
+    flag Boolean and the session action's Integer). A pair that fails (unknown user, already
+    enrolled, already in the session, a session of another course) is an error string and the
+    others still happen [I]. An unknown session or an invalid body: 400/404 for the whole call.
 ``DELETE /course/v1/sessions/{session_id}/enrollments`` (unenroll from a session) [I: Docebo
 calls this action an internal API; the path is the roster's]
     Body (JSON or query): ``user_ids`` (or ``user_id``). The users leave the session and keep
@@ -218,8 +226,8 @@ full course (or full session) enrolls the user with status ``waiting`` and answe
 ``instructor``, ``coach`` (3, 4, 6, 7 [I]) [V: the strings, from Docebo's published schema].
 
 Statuses stored (the vocabulary of Docebo's enrollment import): ``waiting``, ``to_confirm``,
-``subscribed``, ``in_progress``, ``completed``, ``suspended``, ``overbooking``. Levels: 3 student,
-4 tutor, 6 instructor; rendered as their strings.
+``subscribed``, ``in_progress``, ``completed``, ``suspended``, ``overbooking``. Levels: 3 learner,
+4 tutor, 6 instructor, 7 coach; rendered as their strings (``student`` is read as 3).
 
 Seeding: the scenario's neutral states map to ``waiting`` (a third of the waiting classroom and
 webinar enrollments are ``overbooking``), ``pending_approval`` to ``to_confirm``,

@@ -91,7 +91,7 @@ def learner_filter(
         kind = "learning_plan" if plan else doc["course_type"]
         if types and kind not in types:
             return False
-        if level_set and (plan or doc["enrollment_level"] not in level_set):
+        if level_set and ("learner" if plan else doc["enrollment_level"]) not in level_set:
             return False
         end = doc["enrollment_validity_end_date"]
         if deadline and not (end and now <= end <= deadline):

@@ -625,16 +625,18 @@ class DoceboBackend(Vendor):
         fields: Mapping[str, Any],
         created_by: int,
         batch: bool = False,
+        waiting: bool = False,
     ) -> EnrollResult:
-        """Enroll into a course: on its waiting list when it is full. Raises on an unknown user
-        or course, an existing enrollment, or validity dates in the wrong order."""
+        """Enroll into a course: on its waiting list when it is full (or when ``waiting``, for a
+        full session). Raises on an unknown user or course, an existing enrollment, or validity
+        dates in the wrong order."""
         user = self.user(user_id)
         course = self.course(course_id)
         if self.find_enrollment(course_id, user_id) is not None:
             raise AlreadyEnrolled(user_id, course_id)
         if valid_from and valid_until and valid_from > valid_until:
             raise BadRequest("date_begin_validity must not be after date_expire_validity")
-        waiting = self.course_is_full(course)
+        waiting = waiting or self.course_is_full(course)
         now = wire_date(self.clock.now())
         doc = {
             "user_id": user_id,
@@ -682,6 +684,7 @@ class DoceboBackend(Vendor):
                     fields={},
                     created_by=created_by,
                     batch=True,
+                    waiting=waiting,
                 )
                 existing = result.doc_id
             course_doc = self.enrollments.docs[existing]
