@@ -188,13 +188,17 @@ class Collection:
         match_key: Hashable = None,
         sort: str | None = None,
         reverse: bool = False,
+        volatile: Hashable = None,
     ) -> Selection:
         """The ids matching every ``where`` field (any of its values) and ``match``, in order.
 
         ``match_key`` identifies ``match`` for the cache and for cursors (say, the search text).
+        ``volatile`` is what else ``match`` depends on (say, the current hour): part of the cache
+        key, not of the cursors' signature, so paging goes on across it.
         """
         conditions = {name: frozenset(values) for name, values in (where or {}).items()}
-        key = (tuple(sorted(conditions.items(), key=lambda kv: kv[0])), match_key, sort, reverse)
+        stable = (tuple(sorted(conditions.items(), key=lambda kv: kv[0])), match_key, sort, reverse)
+        key = (stable, volatile)
         if self._version != self.store.version:
             self._cache.clear()
             self._version = self.store.version
@@ -210,7 +214,7 @@ class Collection:
             ids = [i for _, i in keys]
         else:
             keys = [(0, i) for i in ids]
-        signature = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        signature = hashlib.sha256(repr(stable).encode()).hexdigest()[:16]
         selection = Selection(ids=ids, keys=keys, reverse=reverse, signature=signature)
         self._cache[key] = selection
         if len(self._cache) > CACHE_SIZE:

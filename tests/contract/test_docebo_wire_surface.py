@@ -369,3 +369,18 @@ async def test_events_filter_after_and_reset_empties(api: httpx.AsyncClient) -> 
     assert (await api.get("/_sandbox/events", params={"limit": "0"})).status_code == 400
     await api.post("/_sandbox/reset")
     assert await events(api) == []
+
+
+async def test_time_filter_cursor_survives_clock_moving(
+    api: httpx.AsyncClient, sandbox_app: Starlette
+) -> None:
+    from sandbox.app import sandbox_of
+
+    params = {"show_upcoming_sessions": "1", "page_size": "5"}
+    first = (await api.get(LEARNER, params={**params, "get_cursor": "1"})).json()["data"]
+    assert first["has_more_data"]
+    sandbox_of(sandbox_app).clock.advance(2)  # past a second boundary, within the hour
+    following = await api.get(LEARNER, params={**params, "cursor": first["cursor"]})
+    assert following.status_code == 200, following.text
+    assert following.json()["data"]["items"]
+    assert following.json()["data"]["items"][0] not in first["items"]

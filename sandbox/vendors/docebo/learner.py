@@ -27,6 +27,9 @@ TYPES = ("elearning", "classroom", "webinar", "learning_plan")
 def learner_filter(
     backend: DoceboBackend, params: QueryParams
 ) -> tuple[Callable[[Doc], bool] | None, Any]:
+    """The predicate and its cache key. ``deadline`` and ``show_upcoming_sessions`` compare with
+    the time the listing's first page was asked (the selection is reused, and its cursors stay
+    valid, until the next write or ``volatile_key`` changes)."""
     course_ids = set(ids(params, "id_course", "course_id"))
     course_ids |= set(backend.course_ids_for_codes(csv(params, "code_course")))
     if csv(params, "code_course") and not course_ids:
@@ -62,14 +65,13 @@ def learner_filter(
         or flag(params, "is_paid")
         or any(key.startswith("field_") for key in params)
     )
-    now = wire_date(backend.clock.now()) or ""
+    now = wire_date(backend.clock.now()) or ""  # fixed for this selection
     key = (
         frozenset(course_ids), frozenset(plan_ids), frozenset(course_statuses),
         frozenset(types), frozenset(level_set), deadline, since, until, rating, search,
         frozenset(languages), duration_from, duration_max, exclude_in_lp, upcoming, nothing,
-        now if deadline or upcoming else None,
     )  # fmt: skip
-    if not any(key[:-1]):
+    if not any(key):
         return None, key
     courses, plans = backend.courses.docs, backend.plans.docs
     sessions = backend.sessions
@@ -140,3 +142,11 @@ def raise_bad(name: str, value: str, allowed: tuple[str, ...]) -> None:
     from sandbox.vendors.docebo.exceptions import BadRequest
 
     raise BadRequest(f"Invalid value for {name}: {value!r}; use one of {', '.join(allowed)}")
+
+
+def volatile_key(backend: DoceboBackend, params: QueryParams) -> str | None:
+    """What a learner selection depends on besides the store: the clock's hour, for the
+    time-relative filters (a listing started within the hour pages on consistently)."""
+    if params.get("deadline") or flag(params, "show_upcoming_sessions"):
+        return backend.clock.now().strftime("%Y-%m-%d %H")
+    return None

@@ -432,11 +432,17 @@ class DoceboBackend(Vendor):
         match_key: Any,
         sort: str | None,
         reverse: bool,
+        volatile: Any = None,
     ) -> Selection:
         """Course and plan enrollments together (the learner view)."""
         where = {"user_id": user_ids} if user_ids else {}
         return self.enrollments.select(
-            where=where, match=match, match_key=match_key, sort=sort, reverse=reverse
+            where=where,
+            match=match,
+            match_key=match_key,
+            sort=sort,
+            reverse=reverse,
+            volatile=volatile,
         )
 
     def course_ids_for_codes(self, codes: Sequence[str]) -> list[int]:

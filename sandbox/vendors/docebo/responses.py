@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from sandbox.http import BodyError, JSONResponse, read_form, read_json_object
 from sandbox.vendors.docebo.exceptions import BadRequest, NotFound
-from sandbox.vendors.docebo.learner import learner_filter
+from sandbox.vendors.docebo.learner import learner_filter, volatile_key
 from sandbox.vendors.docebo.models import DoceboBackend
 from sandbox.vendors.docebo.params import (
     HEADERS,
@@ -207,6 +207,7 @@ class DoceboResponses:
             match_key=key,
             sort=sort,
             reverse=descending,
+            volatile=volatile_key(self.backend, params),
         )
         details = flag(params, "get_session_details")
         data = self.backend.page(
