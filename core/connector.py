@@ -10,6 +10,8 @@ Retry policy (bounded by ``max_retries``):
   POST may already have taken effect.
 * Between tries the wait is exponential with full jitter: ``uniform(0, base * 2**attempt)``.
 * A 401 on an authenticated request drops the cached token and tries once more with a new one.
+* A connector may widen the policy (``_retryable``) and choose error classes by the vendor's own
+  codes (``_error_class``): Kombo retries its rate-limit codes whatever the status.
 
 Whatever still fails is mapped to the error tree of :mod:`core.errors`.
 """
@@ -256,12 +258,22 @@ class Connector(ABC):
     def _error_details(self, body: Any) -> tuple[str | None, str | None]:
         """The vendor's own (code, message) from an error body, as leniently as possible."""
 
+    def _error_class(self, status: int, code: str | None) -> type[ApiError]:
+        """The branch of the error tree for an answer; by its HTTP status unless a vendor that
+        names its errors by code says otherwise."""
+        return error_class_for_status(status)
+
+    def _retryable(self, response: httpx.Response, *, idempotent: bool) -> bool:
+        """Whether an error answer is worth another try (the module docstring's policy)."""
+        status = response.status_code
+        return status in RETRY_ANY_METHOD or (idempotent and status in RETRY_IDEMPOTENT)
+
     def _error_for(self, response: httpx.Response) -> ApiError:
         body = decode_body(response)
         code, message = self._error_details(body)
         status = response.status_code
         text = message or response.reason_phrase or f"HTTP {status}"
-        cls = error_class_for_status(status)
+        cls = self._error_class(status, code)
         if cls is RateLimitError:
             return RateLimitError(
                 text,
@@ -328,8 +340,7 @@ class Connector(ABC):
             if status == 401 and authenticated and not reauthenticated and self._invalidate_auth():
                 reauthenticated = True
                 continue
-            retryable = status in RETRY_ANY_METHOD or (idempotent and status in RETRY_IDEMPOTENT)
-            if retryable and attempt < self.max_retries:
+            if self._retryable(response, idempotent=idempotent) and attempt < self.max_retries:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 await asyncio.sleep(self._backoff(attempt, retry_after))
                 attempt += 1

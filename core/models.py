@@ -230,6 +230,26 @@ class ItemResult:
     index: int
     success: bool
     message: str | None = None
+    #: the id of the record the item created or updated, when the vendor says it
+    id: str | None = None
+    #: the vendor's own error code for a failed item
+    code: str | None = None
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ExternalCourse:
+    """A course whose content stays in the caller's system: the LMS shows it and links to
+    ``url``. ``origin_id`` is the caller's own stable id for it: upserting the same
+    ``origin_id`` again updates the course instead of creating another."""
+
+    origin_id: str
+    title: str
+    url: str
+    description: str | None = None
+    thumbnail_url: str | None = None
+    duration_minutes: int | None = None
+    #: language tags such as ``en`` or ``de-CH``
+    languages: tuple[str, ...] = ()
 
 
 class RsvpResponse(StrEnum):

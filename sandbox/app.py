@@ -4,6 +4,7 @@
 empty) and returns a Starlette app; it serves from one event loop, with one worker. Routes:
 
 * ``/docebo/...``: Docebo's Learn REST API (``sandbox.vendors.docebo``).
+* ``/kombo/v1/...``: Kombo's unified LMS API (``sandbox.vendors.kombo``).
 * ``GET /_sandbox/health``: ``{"status": "ok", "scenario", "seed", "persistent", "vendors":
   {name: {table: count}}}``.
 * ``GET /_sandbox/credentials``: ``{vendor: {"base_url", ...credentials}}``.
@@ -45,8 +46,9 @@ from sandbox.seeding import Scenario, build_world, load_scenario
 from sandbox.store import Store
 from sandbox.vendors.base import Tables, Vendor, VendorError
 from sandbox.vendors.docebo import DoceboBackend
+from sandbox.vendors.kombo import KomboBackend
 
-VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend,)
+VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend, KomboBackend)
 #: the largest request body accepted (413 beyond it)
 MAX_BODY: Final = 1 << 20
 
@@ -88,6 +90,8 @@ class Sandbox:
             if self.store.is_empty:
                 self.store.replace_all(self.seed_tables())
                 self._rebuild()
+            else:
+                self._seed_new_vendors()
         except BaseException:
             self.store.close(compact=False)
             raise
@@ -102,6 +106,19 @@ class Sandbox:
                 tables |= vendor.seed_tables(world)
             self._seeded = tables
         return self._seeded
+
+    def _seed_new_vendors(self) -> None:
+        """Seed the vendors a saved state has no tables of (it predates them)."""
+        present = {name.partition(".")[0] for name, docs in self.store.tables.items() if docs}
+        missing = [name for name in self.vendors if name not in present]
+        if not missing:
+            return
+        seeded = self.seed_tables()
+        added = {
+            table: docs for table, docs in seeded.items() if table.partition(".")[0] in missing
+        }
+        self.store.replace_all({**self.store.tables, **added})
+        self._rebuild()
 
     def _rebuild(self) -> None:
         self.events.rebuild()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.connector import Connector
 
-VENDORS: tuple[str, ...] = ("docebo",)
+VENDORS: tuple[str, ...] = ("docebo", "kombo")
 
 
 def connector_class(vendor: str) -> type[Connector]:
@@ -13,4 +13,8 @@ def connector_class(vendor: str) -> type[Connector]:
         from core.connectors.docebo import DoceboConnector
 
         return DoceboConnector
+    if vendor == "kombo":
+        from core.connectors.kombo import KomboConnector
+
+        return KomboConnector
     raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}")

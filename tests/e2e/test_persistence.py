@@ -119,3 +119,21 @@ def test_second_sandbox_on_same_data_is_one_line_error(tmp_path: Path) -> None:
     finally:
         client.close()
         kill(process)
+
+
+def test_saved_state_gains_tables_of_a_new_vendor(tmp_path: Path) -> None:
+    from sandbox.app import SandboxConfig, create_app, sandbox_of
+
+    app = create_app(SandboxConfig(data_dir=tmp_path))
+    store = sandbox_of(app).store
+    kept = dict(store.tables["docebo.users"])
+    others = {name: docs for name, docs in store.tables.items() if name.startswith("docebo.")}
+    store.replace_all(others)  # as saved by a version that knew only Docebo
+    sandbox_of(app).close()
+
+    again = create_app(SandboxConfig(data_dir=tmp_path))
+    counts = sandbox_of(again).counts()
+    sandbox_of(again).close()
+    assert set(counts) >= {"docebo", "kombo"}
+    assert all(sum(tables.values()) for vendor, tables in counts.items() if vendor != "sandbox")
+    assert sandbox_of(again).store.tables["docebo.users"] == kept
