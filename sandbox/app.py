@@ -5,6 +5,7 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 
 * ``/docebo/...``: Docebo's Learn REST API (``sandbox.vendors.docebo``).
 * ``/kombo/v1/...``: Kombo's unified LMS API (``sandbox.vendors.kombo``).
+* ``/ispring/...``: iSpring Learn's REST API (``sandbox.vendors.ispring``).
 * ``GET /_sandbox/health``: ``{"status": "ok", "scenario", "seed", "persistent", "vendors":
   {name: {table: count}}}``.
 * ``GET /_sandbox/credentials``: ``{vendor: {"base_url", ...credentials}}``.
@@ -46,9 +47,10 @@ from sandbox.seeding import Scenario, build_world, load_scenario
 from sandbox.store import Store
 from sandbox.vendors.base import Tables, Vendor, VendorError
 from sandbox.vendors.docebo import DoceboBackend
+from sandbox.vendors.ispring import ISpringBackend
 from sandbox.vendors.kombo import KomboBackend
 
-VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend, KomboBackend)
+VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend, KomboBackend, ISpringBackend)
 #: the largest request body accepted (413 beyond it)
 MAX_BODY: Final = 1 << 20
 
