@@ -31,8 +31,10 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+# Benchmarks (never part of `make test`): `make bench BENCH_ARGS=--quick` for a smoke run,
+# `BENCH_ARGS="--only B1,B3"` for some of them.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""One uvicorn server hosting a sandbox app and the bare baseline routes beside it.
+
+:func:`bench_app` wraps a sandbox app in a Starlette app whose first routes are the baselines
+and whose last route mounts the whole sandbox at ``/`` (its own middleware, routes and error
+handlers unchanged); the sandbox's lifespan runs as the wrapper's, so its store closes when
+the server stops. The baselines answer with ``sandbox.http.JSONResponse``, the sandbox's own
+orjson encoder, so a ratio against them measures the sandbox's work, not the encoder:
+
+* ``GET /_bench/page/{vendor}``: a pre-built list answer (set with :meth:`Baselines.set_page`,
+  usually the vendor's own page 1 fetched once), encoded on every request.
+* ``POST /_bench/enroll/{a}/{b}``: reads and parses the JSON body, answers a small object.
+
+:class:`BenchServer` starts it with ``sandbox.server.SandboxServer`` (uvicorn in a thread, on a
+free port of 127.0.0.1, uvloop and httptools).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from sandbox.app import Sandbox, sandbox_credentials, sandbox_of
+from sandbox.http import JSONResponse
+from sandbox.server import SandboxServer
+
+
+@dataclass
+class Baselines:
+    """What the baseline routes answer."""
+
+    pages: dict[str, Any] = field(default_factory=dict)
+
+    def set_page(self, vendor: str, page: Any) -> None:
+        self.pages[vendor] = page
+
+    async def page(self, request: Request) -> Response:
+        return JSONResponse(self.pages[request.path_params["vendor"]])
+
+    async def enroll(self, request: Request) -> Response:
+        body = orjson.loads(await request.body() or b"{}")
+        params = request.path_params
+        return JSONResponse(
+            {"data": {"enrolled": [{"a": params["a"], "b": params["b"], "body": len(body)}]}}
+        )
+
+
+def bench_app(sandbox_app: Starlette, baselines: Baselines) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with sandbox_app.router.lifespan_context(sandbox_app):
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/_bench/page/{vendor}", baselines.page, methods=["GET"]),
+            Route("/_bench/enroll/{a}/{b}", baselines.enroll, methods=["POST"]),
+            Mount("", app=sandbox_app),
+        ],
+        lifespan=lifespan,
+    )
+
+
+class BenchServer:
+    """A sandbox app and the baselines under one uvicorn server (a context manager)."""
+
+    def __init__(self, sandbox_app: Starlette, *, log_file: Path | None = None) -> None:
+        self.sandbox_app = sandbox_app
+        self.baselines = Baselines()
+        self._server = SandboxServer(bench_app(sandbox_app, self.baselines), log_file=log_file)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return sandbox_of(self.sandbox_app)
+
+    def credentials(self) -> dict[str, dict[str, str]]:
+        """Each vendor's base URL on this server and its credentials."""
+        return sandbox_credentials(self.sandbox_app, self.base_url)
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        """One GET from this process (for setting up, never for measuring)."""
+        response = httpx.get(self.base_url + path, headers=headers, timeout=60.0)
+        response.raise_for_status()
+        return response
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
