@@ -75,6 +75,7 @@ from core.models import (
     SessionEvent,
     User,
     UserRef,
+    raw_payload,
 )
 
 VENDOR = "docebo"
@@ -239,7 +240,7 @@ def map_user(item: Mapping[str, Any]) -> User:
         status=USER_STATUSES.get(str(status)) if status is not None else None,
         created_at=parse_date(item.get("creation_date")),
         updated_at=parse_date(item.get("last_update")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -259,7 +260,7 @@ def map_course(item: Mapping[str, Any]) -> Course:
         duration_seconds=duration,
         created_at=parse_date(item.get("date_created")),
         updated_at=parse_date(item.get("date_last_updated")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -297,7 +298,7 @@ def map_course_enrollment(
         created_at=created,
         updated_at=parse_date(item.get("enrollment_date_last_updated")),
         custom_fields=dict(fields) if isinstance(fields, Mapping) else {},
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -332,7 +333,7 @@ def map_learner_course_item(item: Mapping[str, Any], *, now: datetime) -> Enroll
         assigned_by=_assigner(item.get("subscribed_by")),
         created_at=enrolled,
         updated_at=parse_date(item.get("date_last_updated")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -357,7 +358,7 @@ def map_learner_plan_item(item: Mapping[str, Any]) -> LearningPlanEnrollment:
         assigned_by=_assigner(item.get("subscribed_by")),
         created_at=enrolled,
         updated_at=parse_date(item.get("date_last_updated")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -391,7 +392,7 @@ def map_plan_enrollment(item: Mapping[str, Any]) -> LearningPlanEnrollment:
         assigned_by=_assigner(item.get("enrollment_created_by")),
         created_at=created,
         updated_at=parse_date(item.get("enrollment_date_last_updated")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -417,7 +418,7 @@ def map_learning_plan(item: Mapping[str, Any]) -> LearningPlan:
         course_ids=course_ids,
         created_at=parse_date(item.get("created_on")),
         updated_at=parse_date(item.get("updated_on")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -489,7 +490,7 @@ def map_session(item: Mapping[str, Any], *, course_id: str | None = None) -> Ses
         webinar_tool=item.get("tool") or item.get("webinar_tool") or None,
         timezone=item.get("timezone") or None,
         events=events,
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 

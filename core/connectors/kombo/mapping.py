@@ -65,6 +65,7 @@ from core.models import (
     ItemResult,
     User,
     UserRef,
+    raw_payload,
 )
 
 VENDOR = "kombo"
@@ -183,7 +184,7 @@ def map_user(item: Mapping[str, Any]) -> User:
         status=_lower(item.get("status")),
         created_at=wire.parse_datetime(item.get("remote_created_at")),
         updated_at=wire.parse_datetime(item.get("changed_at")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 
@@ -279,7 +280,7 @@ def map_progression(item: Mapping[str, Any]) -> Enrollment:
         completed_at=wire.parse_datetime(item.get("completed_at")),
         score=_number(item.get("score")),
         updated_at=wire.parse_datetime(item.get("changed_at")),
-        remote_data=dict(item),
+        remote_data=raw_payload(item),
     )
 
 

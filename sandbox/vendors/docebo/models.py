@@ -157,6 +157,10 @@ class DoceboBackend(Vendor):
                 "course_id": lambda d: d.get("course_id"),
                 "learning_plan_id": lambda d: d.get("learning_plan_id"),
                 "status": lambda d: d["enrollment_status"],
+                # a course's seated learners, for its capacity in O(1)
+                "seated_in": lambda d: (
+                    d.get("course_id") if d["enrollment_status"] in SEATED else None
+                ),
             },
             sorts={
                 "user_id": lambda d: d["user_id"],
@@ -554,13 +558,7 @@ class DoceboBackend(Vendor):
         cap = course.get("max_enrollments")
         if cap is None:
             return False
-        docs = self.enrollments.docs
-        seated = sum(
-            1
-            for doc_id in self.enrollments.lookup("course_id", course["id_course"])
-            if docs[doc_id]["enrollment_status"] in SEATED
-        )
-        return seated >= int(cap)
+        return len(self.enrollments.lookup("seated_in", course["id_course"])) >= int(cap)
 
     def session_is_full(self, session_id: int) -> bool:
         session = self.sessions.docs[session_id]

@@ -10,13 +10,27 @@ from sandbox.vendors.docebo.responses import DoceboResponses
 def routes(r: DoceboResponses) -> list[BaseRoute]:
     pair = "/{course_id}/{user_id}"
     plans = "/learningplan/v1/learningplans"
+    # Hot routes first: Starlette tries each route's pattern in order (B2 measured the cost).
+    pairs = [
+        Route(base + pair, endpoint, methods=[method])
+        for base in ("/learn/v1/enrollments", "/learn/v1/enrollment")
+        for endpoint, method in (
+            (r.enroll, "POST"),
+            (r.unenroll, "DELETE"),
+            (r.get_enrollment, "GET"),
+        )
+    ]
     return [
+        *pairs,
+        Route("/course/v1/courses/enrollments", r.list_course_enrollments, methods=["GET"]),
         Route("/oauth2/token", r.token, methods=["POST"]),
+        Route("/learn/v1/enrollments", r.list_learner_enrollments, methods=["GET"]),
+        Route("/learn/v1/enrollments", r.enroll_many, methods=["POST"]),
+        Route("/learn/v1/enrollments", r.unenroll_many, methods=["DELETE"]),
         Route("/manage/v1/user", r.list_users, methods=["GET"]),
         Route("/manage/v1/user/{user_id}", r.get_user, methods=["GET"]),
         Route("/learn/v1/courses", r.list_courses, methods=["GET"]),
         Route("/learn/v1/courses/{course_id}", r.get_course, methods=["GET"]),
-        Route("/course/v1/courses/enrollments", r.list_course_enrollments, methods=["GET"]),
         Route("/course/v1/courses/{course_id}/sessions", r.list_course_sessions, methods=["GET"]),
         Route("/course/v1/sessions/{session_id}", r.get_session, methods=["GET"]),
         Route(
@@ -35,17 +49,5 @@ def routes(r: DoceboResponses) -> list[BaseRoute]:
             plans + "/{learning_plan_id}/courses/enrollments",
             r.list_plan_course_enrollments,
             methods=["GET"],
-        ),
-        Route("/learn/v1/enrollments", r.list_learner_enrollments, methods=["GET"]),
-        Route("/learn/v1/enrollments", r.enroll_many, methods=["POST"]),
-        Route("/learn/v1/enrollments", r.unenroll_many, methods=["DELETE"]),
-        *(
-            route
-            for base in ("/learn/v1/enrollments", "/learn/v1/enrollment")
-            for route in (
-                Route(base + pair, r.get_enrollment, methods=["GET"]),
-                Route(base + pair, r.enroll, methods=["POST"]),
-                Route(base + pair, r.unenroll, methods=["DELETE"]),
-            )
         ),
     ]
