@@ -117,7 +117,7 @@ async def load(
     clock = time.monotonic
     try:
         async with factory(connection) as connector:
-            deadline = clock() + interval
+            deadline = clock()  # the first rows go out at once; later batches every interval
             async for record in listing(connector, kind):
                 records.append(record)
                 # Reading the clock every 64 records keeps the loop cheap at 100,000 records.

@@ -72,10 +72,11 @@ async def run(connector: CourseConnector, **options: Any) -> list[Message]:
     return posted
 
 
-async def test_load_posts_batches_then_finished() -> None:
+async def test_load_posts_first_rows_at_once_then_batches_then_finished() -> None:
     posted = await run(CourseConnector(250), max_batch=100)
     batches = [m for m in posted if isinstance(m, RecordsLoaded)]
-    assert [len(b.records) for b in batches] == [100, 100, 50]
+    # the first 64 records go out at once (first paint), then full batches, then the rest
+    assert [len(b.records) for b in batches] == [64, 100, 86]
     assert isinstance(posted[-1], LoadFinished)
     assert all(m.generation == 3 and m.kind is Kind.COURSES for m in batches)
 
