@@ -6,6 +6,7 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 * ``/docebo/...``: Docebo's Learn REST API (``sandbox.vendors.docebo``).
 * ``/kombo/v1/...``: Kombo's unified LMS API (``sandbox.vendors.kombo``).
 * ``/ispring/...``: iSpring Learn's REST API (``sandbox.vendors.ispring``).
+* ``/lms365/...``: LMS365's OData v4 Cloud API (``sandbox.vendors.lms365``).
 * ``GET /_sandbox/health``: ``{"status": "ok", "scenario", "seed", "persistent", "vendors":
   {name: {table: count}}}``.
 * ``GET /_sandbox/credentials``: ``{vendor: {"base_url", ...credentials}}``.
@@ -49,8 +50,14 @@ from sandbox.vendors.base import Tables, Vendor, VendorError
 from sandbox.vendors.docebo import DoceboBackend
 from sandbox.vendors.ispring import ISpringBackend
 from sandbox.vendors.kombo import KomboBackend
+from sandbox.vendors.lms365 import LMS365Backend
 
-VENDORS: Final[tuple[type[Vendor], ...]] = (DoceboBackend, KomboBackend, ISpringBackend)
+VENDORS: Final[tuple[type[Vendor], ...]] = (
+    DoceboBackend,
+    KomboBackend,
+    ISpringBackend,
+    LMS365Backend,
+)
 #: the largest request body accepted (413 beyond it)
 MAX_BODY: Final = 1 << 20
 
