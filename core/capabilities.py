@@ -30,6 +30,12 @@ class EnrollOption(StrEnum):
     DUE_AT = "due_at"
     MANDATORY = "mandatory"
     SESSION = "session"
+    #: how the due date is set: one of the connector's ``Capabilities.due_date_types``
+    DUE_DATE_TYPE = "due_date_type"
+    #: the due date as a number of hours after the start of access (``due_period``)
+    DUE_PERIOD_HOURS = "due_period_hours"
+    #: lock the course once its due date has passed (a bool)
+    LOCK_AFTER_DUE = "lock_after_due"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,10 @@ class Capabilities:
     enrollment_filters: frozenset[str] = frozenset()
     #: enrollment levels (roles) the vendor knows, for the ``level`` option
     levels: tuple[str, ...] = ()
+    #: the ways the vendor sets a due date, for the ``due_date_type`` option (iSpring:
+    #: ``default``, ``unlimited``, ``due_date``, ``due_period``); the first is the one used
+    #: when an enroll names no type, no due date and no period
+    due_date_types: tuple[str, ...] = ()
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.operations

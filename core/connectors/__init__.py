@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.connector import Connector
 
-VENDORS: tuple[str, ...] = ("docebo", "kombo")
+VENDORS: tuple[str, ...] = ("docebo", "kombo", "ispring")
 
 
 def connector_class(vendor: str) -> type[Connector]:
@@ -17,4 +17,8 @@ def connector_class(vendor: str) -> type[Connector]:
         from core.connectors.kombo import KomboConnector
 
         return KomboConnector
+    if vendor == "ispring":
+        from core.connectors.ispring import ISpringConnector
+
+        return ISpringConnector
     raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}")

@@ -137,9 +137,10 @@ with no body [V]. ``POST /enrollment/{enrollmentId}/reenroll`` (Reenroll): the s
 learner starts over: ``not_started``, no progress, score, time, views, completion date or
 certificate, the new schedule, the same ``enrollmentId`` [I]; 200 with no body. Reenrolling an
 enrollment that was never started (not started, no progress) is **409**: there is nothing to
-start over [I: the document's shared ``ConflictResponse``; iSpring re-enrolls completed
-learners]. ``POST /enrollment/delete`` (Unenroll): ``{"enrollmentIds": [...]}``; every id must be
-known and in scope before anything is deleted; 204 [V]. Deleted enrollments are gone from every
+start over [I: the operation declares no conflict answer; the body has the shape of the
+document's shared ``ConflictResponse``; iSpring re-enrolls completed learners].
+``POST /enrollment/delete`` (Unenroll): ``{"enrollmentIds": [...]}``; every id must be known and
+in scope before anything is deleted; 204 [V]. Deleted enrollments are gone from every
 list [V].
 
 ``GET /learners/results`` (ListLearnerResults), paged ``{results, nextPageToken}``: one

@@ -536,7 +536,7 @@ class ISpringBackend(Vendor):
             "completionStatus": "not_started",
             "progress": 0.0,
             "awardedScore": None,
-            "passingScore": course.get("passingScore"),
+            "passingScore": None,  # as the seeded results: a passing score once there is a score
             "timeSpent": 0,
             "completionDate": None,
             "viewsCount": 0,
@@ -565,6 +565,7 @@ class ISpringBackend(Vendor):
             "completionStatus": "not_started",
             "progress": 0.0,
             "awardedScore": None,
+            "passingScore": None,
             "timeSpent": 0,
             "completionDate": None,
             "viewsCount": 0,
