@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.connector import Connector
 
-VENDORS: tuple[str, ...] = ("docebo", "kombo", "ispring")
+VENDORS: tuple[str, ...] = ("docebo", "kombo", "ispring", "lms365")
 
 
 def connector_class(vendor: str) -> type[Connector]:
@@ -21,4 +21,8 @@ def connector_class(vendor: str) -> type[Connector]:
         from core.connectors.ispring import ISpringConnector
 
         return ISpringConnector
+    if vendor == "lms365":
+        from core.connectors.lms365 import LMS365Connector
+
+        return LMS365Connector
     raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}")

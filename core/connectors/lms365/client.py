@@ -1,0 +1,380 @@
+"""LMS365's OData v4 Cloud API (``https://api.365.systems``) as a connector.
+
+Every call authenticates with HTTP Basic, user ``api`` and an API key as the password. A key
+with the *Read Only* permission can list but every write answers 403, raised as
+``PermissionDeniedError``; an unknown key is 401, ``AuthenticationError``. OData error bodies
+``{"error": {"code", "message"}}`` give the error its ``code`` (None for ASP.NET Core OData's
+empty code) and message; the class follows the HTTP status.
+
+Listing (``GET /odata/v2/Users``, ``Courses``, ``CourseSessions``, ``Enrollments``) follows
+``@odata.nextLink`` (server-driven paging, 100 entities a page) until it is absent; a next link
+that leaves the connection's base URL or repeats an earlier one is refused. Filters go to the
+server as ``$filter``: ``user_ids``/``course_ids`` as ``UserId in (...)``/``CourseId in
+(...)`` (GUID literals; a value that is not a GUID names nothing and is dropped) and
+``statuses`` through ``mapping.status_clause``. ASP.NET Core OData allows 100 nodes in a
+filter, so long id lists are sent in chunks of ``ID_CHUNK``, one listing per combination.
+
+Writes: ``enroll`` looks the user's login name up (``GET Users({id})``, cached) and sends
+``POST Courses({id})/Enroll {"userLoginName", "courseSessionIds"?}``; the ``session`` option
+is one session id or a list. ``enroll_session`` is the same call with one session.
+``update_enrollment`` is ``PATCH Enrollments({id})`` with ``Prefer: return=representation``
+(a 204 is followed by a ``GET``). ``unenroll`` finds the user's enrollment in the course and
+sends ``DELETE Enrollments({id})``; ``NotFoundError`` when there is none.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from itertools import product
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from core.capabilities import Capabilities, EnrollOption, Operation
+from core.connector import Connector, QueryParams, decode_body
+from core.connectors.lms365 import mapping, wire
+from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
+from core.models import Course, Enrollment, EnrollmentStatus, Session, User
+
+T = TypeVar("T")
+
+API = "/odata/v2"
+#: ids per ``in (...)`` list: two lists and every status clause stay under 100 filter nodes
+ID_CHUNK = 20
+
+
+class LMS365Connector(Connector):
+    vendor = "lms365"
+    capabilities = Capabilities(
+        operations=frozenset(
+            {
+                Operation.LIST_USERS,
+                Operation.LIST_COURSES,
+                Operation.LIST_ENROLLMENTS,
+                Operation.LIST_SESSIONS,
+                Operation.ENROLL,
+                Operation.ENROLL_SESSION,
+                Operation.UNENROLL,
+            }
+        ),
+        enroll_options=frozenset({EnrollOption.SESSION}),
+        enrollment_filters=frozenset({"user_ids", "course_ids", "statuses"}),
+    )
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 4,
+        timeout: float = 30.0,
+        backoff_base: float = 0.25,
+        max_backoff: float = 30.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            http_client=http_client,
+            max_retries=max_retries,
+            timeout=timeout,
+            backoff_base=backoff_base,
+            max_backoff=max_backoff,
+        )
+        token = base64.b64encode(f"api:{api_key.strip()}".encode()).decode("ascii")
+        self._authorization = f"Basic {token}"
+        #: what "now" is for ``overdue`` (an aware datetime)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        #: user id -> login name, learned from every lookup
+        self._login_names: dict[str, str] = {}
+
+    @classmethod
+    def from_secrets(
+        cls,
+        *,
+        base_url: str,
+        secrets: Mapping[str, str],
+        http_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> Self:
+        return cls(
+            base_url=base_url, api_key=secrets["api_key"], http_client=http_client, **options
+        )
+
+    # -- authentication and errors -------------------------------------------------------------
+
+    async def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": self._authorization}
+
+    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
+        return wire.error_details(body)
+
+    # -- paging --------------------------------------------------------------------------------
+
+    async def _pages(self, path: str, params: QueryParams) -> AsyncIterator[wire.Page]:
+        """Every page of an entity set, following ``@odata.nextLink``."""
+        response = await self.request("GET", path, params=params)
+        seen: set[str] = set()
+        while True:
+            page = self._read(response, wire.read_page)
+            yield page
+            if page.next_link is None:
+                return
+            if page.next_link in seen:
+                raise self._unexpected(response, "the next link repeats an earlier one")
+            seen.add(page.next_link)
+            response = await self.request("GET", self._relative(response, page.next_link))
+
+    def _relative(self, response: httpx.Response, link: str) -> str:
+        """A next link as a path under the base URL; one that leaves it is refused (the
+        credentials go with it)."""
+        base = httpx.URL(self.base_url)
+        url = base.join(link)
+        prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/")
+        path = url.raw_path.decode("ascii")
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or not (
+            path.startswith(prefix + "/")
+        ):
+            raise self._unexpected(response, "the next link leaves the API's base URL")
+        return path[len(prefix) :]
+
+    async def _entities(
+        self, entity_set: str, params: QueryParams
+    ) -> AsyncIterator[Mapping[str, Any]]:
+        async for page in self._pages(f"{API}/{entity_set}", params):
+            for item in page.values:
+                yield item
+
+    # -- listing -------------------------------------------------------------------------------
+
+    async def list_users(self) -> AsyncIterator[User]:
+        async for item in self._entities("Users", []):
+            self._remember_login(item.get("Id"), item.get("LoginName"))
+            yield mapping.map_user(item)
+
+    async def list_courses(self) -> AsyncIterator[Course]:
+        async for item in self._entities("Courses", []):
+            yield mapping.map_course(item)
+
+    async def list_sessions(self, *, course_id: str) -> AsyncIterator[Session]:
+        """The sessions of a course by start date; none for an e-learning course or an id that
+        is not a GUID."""
+        key = wire.guid(course_id)
+        if key is None:
+            return
+        params: QueryParams = [("$filter", f"CourseId eq {key}"), ("$orderby", "StartDate")]
+        async for item in self._entities("CourseSessions", params):
+            yield mapping.map_session(item)
+
+    async def list_enrollments(
+        self,
+        *,
+        user_ids: Sequence[str] = (),
+        course_ids: Sequence[str] = (),
+        statuses: Sequence[EnrollmentStatus] = (),
+    ) -> AsyncIterator[Enrollment]:
+        """Enrollments, filtered on the server (see the module docstring); a status is judged
+        at one instant for the whole listing."""
+        now = self._clock()
+        users = mapping.guids(user_ids)
+        courses = mapping.guids(course_ids)
+        if (user_ids and not users) or (course_ids and not courses):
+            return
+        status = mapping.status_clause(statuses, now) if statuses else None
+        if statuses and status is None:
+            return
+        wanted = frozenset(statuses)
+        user_chunks = _chunks(users) if users else [[]]
+        course_chunks = _chunks(courses) if courses else [[]]
+        for user_chunk, course_chunk in product(user_chunks, course_chunks):
+            query = mapping.and_filter(
+                [
+                    mapping.in_clause("UserId", user_chunk) if user_chunk else None,
+                    mapping.in_clause("CourseId", course_chunk) if course_chunk else None,
+                    status,
+                ]
+            )
+            params: QueryParams = [("$filter", query)] if query else []
+            async for item in self._entities("Enrollments", params):
+                self._remember_login(item.get("UserId"), item.get("UserLoginName"))
+                enrollment = mapping.map_enrollment(item, now=now)
+                if wanted and enrollment.status not in wanted:
+                    continue
+                yield enrollment
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def enroll(
+        self, *, user_id: str, course_id: str, options: Mapping[EnrollOption, Any] | None = None
+    ) -> Enrollment:
+        """Enroll a user in a course (``Courses({id})/Enroll``), into the sessions of the
+        ``session`` option when given (one id or a list); what happens without one depends on
+        the course's enrollment type (LMS365's rules). Enrolling again adds the new sessions to
+        the existing enrollment. Returns the enrollment LMS365 answers."""
+        self.check_enroll_options(options)
+        sessions = self._session_ids((options or {}).get(EnrollOption.SESSION))
+        login = await self._login_name(user_id)
+        body: dict[str, Any] = {"userLoginName": login}
+        if sessions:
+            body["courseSessionIds"] = sessions
+        path = f"{API}/Courses({_key(course_id)})/Enroll"
+        response = await self.request("POST", path, json=body)
+        return self._enrollment_answer(response, user_id)
+
+    async def enroll_session(
+        self, *, user_id: str, course_id: str, session_id: str, level: str | None = None
+    ) -> Enrollment:
+        """Register for one session of a course (enrolling into the course when needed)."""
+        if level is not None:
+            raise UnsupportedOperationError(
+                f"enrollment levels are not supported by {self.vendor}", vendor=self.vendor
+            )
+        return await self.enroll(
+            user_id=user_id, course_id=course_id, options={EnrollOption.SESSION: session_id}
+        )
+
+    async def update_enrollment(
+        self,
+        enrollment_id: str,
+        *,
+        passing_status: EnrollmentStatus | int | None = None,
+        registration_date: datetime | date | None = None,
+        start_date: datetime | date | None = None,
+        completion_date: datetime | date | None = None,
+        due_date: datetime | date | None = None,
+        ceus: float | None = None,
+        course_duration_minutes: int | None = None,
+        progress: int | None = None,
+    ) -> Enrollment:
+        """Change an enrollment's progress fields (``PATCH Enrollments({id})``); None leaves a
+        field as it is. ``passing_status`` is ``completed``, ``enrolled`` or ``in_progress``
+        (or LMS365's 0, 1, 2); LMS365 then sets or clears the dates it implies unless they are
+        given. Returns the enrollment afterwards."""
+        body: dict[str, Any] = {}
+        if passing_status is not None:
+            body["CoursePassingStatus"] = self._passing_status(passing_status)
+        dates = {
+            "RegistrationDate": registration_date,
+            "StartDate": start_date,
+            "CompletionDate": completion_date,
+            "DueDate": due_date,
+        }
+        body.update({k: wire.format_datetime(v) for k, v in dates.items() if v is not None})
+        numbers = {"CEU": ceus, "CourseDuration": course_duration_minutes, "Progress": progress}
+        body.update({k: v for k, v in numbers.items() if v is not None})
+        if not body:
+            raise BadRequestError("nothing to update", vendor=self.vendor, status=400)
+        path = f"{API}/Enrollments({_key(enrollment_id)})"
+        response = await self.request(
+            "PATCH", path, json=body, headers={"Prefer": "return=representation"}
+        )
+        if response.status_code == 204 or not response.content:
+            response = await self.request("GET", path)
+        return mapping.map_enrollment(self._read(response, wire.read_entity), now=self._clock())
+
+    async def unenroll(self, *, user_id: str, course_id: str) -> None:
+        """Delete the user's enrollment in the course; ``NotFoundError`` when there is none."""
+        user, course = wire.guid(user_id), wire.guid(course_id)
+        found: list[str] = []
+        if user and course:
+            params: QueryParams = [
+                ("$filter", f"UserId eq {user} and CourseId eq {course}"),
+                ("$select", "Id"),
+            ]
+            found = [str(item["Id"]) async for item in self._entities("Enrollments", params)]
+        if not found:
+            raise NotFoundError(
+                f"user {user_id} has no enrollment in course {course_id}",
+                vendor=self.vendor,
+                status=404,
+            )
+        for enrollment_id in found:
+            await self.request("DELETE", f"{API}/Enrollments({_key(enrollment_id)})")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _remember_login(self, user_id: Any, login_name: Any) -> None:
+        if user_id and login_name:
+            self._login_names[str(user_id).lower()] = str(login_name)
+
+    async def _login_name(self, user_id: str) -> str:
+        """The user's login name (``i:0#.f|membership|<email>``), looked up once."""
+        known = self._login_names.get(str(user_id).lower())
+        if known:
+            return known
+        path = f"{API}/Users({_key(user_id)})"
+        response = await self.request("GET", path, params=[("$select", "Id,LoginName")])
+        item = self._read(response, wire.read_entity)
+        login = item.get("LoginName")
+        if not login:
+            raise self._unexpected(response, f"user {user_id} has no login name")
+        self._remember_login(user_id, login)
+        return str(login)
+
+    def _session_ids(self, value: Any) -> list[str]:
+        """The ``session`` option as a list of ids: one id, or a list (or tuple) of them."""
+        if value is None:
+            return []
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list | tuple | set | frozenset) or not all(
+            isinstance(v, str) and v for v in values
+        ):
+            raise BadRequestError(
+                f"the session option takes a session id or a list of them, got {value!r}",
+                vendor=self.vendor,
+                status=400,
+            )
+        return list(dict.fromkeys(values))
+
+    def _passing_status(self, value: EnrollmentStatus | int) -> int:
+        if isinstance(value, EnrollmentStatus):
+            code = mapping.PASSING_STATUS.get(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and value in mapping.STATUS_MAP:
+            code = value
+        else:
+            code = None
+        if code is None:
+            raise BadRequestError(
+                f"passing_status must be completed, enrolled or in_progress, got {value!r}",
+                vendor=self.vendor,
+                status=400,
+            )
+        return code
+
+    def _enrollment_answer(self, response: httpx.Response, user_id: str) -> Enrollment:
+        """The enrollment Enroll answered: its entity, or the user's one in a collection."""
+        body = decode_body(response)
+        now = self._clock()
+        if isinstance(body, Mapping) and "value" in body:
+            page = self._read(response, wire.read_page)
+            wanted = str(user_id).lower()
+            for item in page.values:
+                if str(item.get("UserId", "")).lower() == wanted:
+                    return mapping.map_enrollment(item, now=now)
+            raise self._unexpected(response, f"no enrollment of user {user_id} in the answer")
+        return mapping.map_enrollment(self._read(response, wire.read_entity), now=now)
+
+    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
+        try:
+            return reader(decode_body(response))
+        except ValueError as err:
+            raise self._unexpected(response, str(err)) from err
+
+    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
+        return BadRequestError(
+            f"unexpected answer from {response.request.url.path}: {reason}",
+            vendor=self.vendor,
+            status=response.status_code,
+        )
+
+
+def _key(value: str) -> str:
+    """An entity key for a path: the GUID as it is, anything else quoted (LMS365 answers 400)."""
+    return wire.guid(value) or quote(str(value), safe="")
+
+
+def _chunks(values: Sequence[str]) -> list[list[str]]:
+    return [list(values[i : i + ID_CHUNK]) for i in range(0, len(values), ID_CHUNK)]
