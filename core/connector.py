@@ -25,10 +25,10 @@ import random
 import ssl
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 import orjson
@@ -62,6 +62,7 @@ RETRY_IDEMPOTENT = frozenset({500, 502, 504})
 
 ParamValue = str | int | float | bool | None
 QueryParams = list[tuple[str, ParamValue]]
+T = TypeVar("T")
 
 
 @functools.cache
@@ -282,6 +283,22 @@ class Connector(ABC):
         """An answer's body as Python values: JSON, else its text. A vendor that answers in
         another format too (iSpring's XML) reads it here, for its errors as for the rest."""
         return decode_body(response)
+
+    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
+        """An answer's body as ``reader`` reads it; a shape it refuses (``ValueError``) is a
+        ``BadRequestError`` naming the path."""
+        try:
+            return reader(self._decode(response))
+        except ValueError as err:
+            raise self._unexpected(response, str(err)) from err
+
+    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
+        """The error for an answer that is not what the vendor's API promises."""
+        return BadRequestError(
+            f"unexpected answer from {response.request.url.path}: {reason}",
+            vendor=self.vendor,
+            status=response.status_code,
+        )
 
     def _error_for(self, response: httpx.Response) -> ApiError:
         body = self._decode(response)

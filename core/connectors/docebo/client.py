@@ -43,9 +43,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import httpx
 
@@ -65,8 +65,6 @@ from core.models import (
     Session,
     User,
 )
-
-T = TypeVar("T")
 
 PAGE_SIZE = 200
 TOKEN_MARGIN = 60.0
@@ -588,19 +586,6 @@ class DoceboConnector(Connector):
             )
 
     # -- reading answers -----------------------------------------------------------------------
-
-    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
-        try:
-            return reader(decode_body(response))
-        except ValueError as err:
-            raise self._unexpected(response, str(err)) from err
-
-    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
-        return BadRequestError(
-            f"unexpected answer from {response.request.url.path}: {reason}",
-            vendor=self.vendor,
-            status=response.status_code,
-        )
 
     def _batch_error(
         self, answer: wire.BatchAnswer, response: httpx.Response, fallback: str

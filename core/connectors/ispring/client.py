@@ -181,7 +181,7 @@ class ISpringConnector(Connector):
                 body=err.body,
             ) from err
         try:
-            token, expires_in = self._read(response, wire.TOKEN, wire.read_token)
+            token, expires_in = self._read_shaped(response, wire.TOKEN, wire.read_token)
         except BadRequestError as err:
             raise AuthenticationError(
                 err.message, vendor=self.vendor, status=err.status, body=err.body
@@ -220,19 +220,15 @@ class ISpringConnector(Connector):
             headers={**self._accept, "Content-Type": wire.XML_MEDIA_TYPE},
         )
 
-    def _read(self, response: httpx.Response, shape: wire.Shape, reader: Callable[[Any], T]) -> T:
+    def _read_shaped(
+        self, response: httpx.Response, shape: wire.Shape, reader: Callable[[Any], T]
+    ) -> T:
+        """An answer in JSON or XML, read into ``shape``'s Python values, then by ``reader``."""
         try:
             body = wire.decode(response.content, response.headers.get("content-type"), shape)
             return reader(body)
         except ValueError as err:
             raise self._unexpected(response, str(err)) from err
-
-    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
-        return BadRequestError(
-            f"unexpected answer from {response.request.url.path}: {reason}",
-            vendor=self.vendor,
-            status=response.status_code,
-        )
 
     def _refused(self, err: ValueError) -> BadRequestError:
         """A request refused before it is sent."""
@@ -267,7 +263,7 @@ class ISpringConnector(Connector):
                 response = await self._call(
                     "POST", path, body=payload, repeated=wire.LIST_ENROLLMENTS_REPEATED
                 )
-            page = self._read(response, shape, reader)
+            page = self._read_shaped(response, shape, reader)
             if page.items:
                 yield page.items
             if page.next_token is None:
@@ -389,7 +385,7 @@ class ISpringConnector(Connector):
         """One enrollment (``GET /enrollment/{id}``) with its result; ``NotFoundError`` when
         there is none."""
         response = await self._call("GET", f"/enrollment/{_path_id(enrollment_id)}")
-        item = self._read(response, wire.ENROLLMENT_ANSWER, wire.read_enrollment)
+        item = self._read_shaped(response, wire.ENROLLMENT_ANSWER, wire.read_enrollment)
         results = await self._results(enrollment_ids=[str(item["enrollmentId"])])
         return mapping.map_enrollment(item, results.find(item))
 

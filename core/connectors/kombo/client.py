@@ -41,9 +41,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -58,8 +58,6 @@ from core.errors import (
     LmsTimeoutError,
 )
 from core.models import Course, Enrollment, EnrollmentStatus, ExternalCourse, ItemResult, User
-
-T = TypeVar("T")
 
 PAGE_SIZE = 250
 MAX_PAGE_SIZE = 250
@@ -439,19 +437,6 @@ class KomboConnector(Connector):
     def _log_warnings(self, response: httpx.Response) -> None:
         for message in wire.read_warnings(decode_body(response)):
             logger.warning("%s %s: %s", self.vendor, response.request.url.path, message)
-
-    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
-        try:
-            return reader(decode_body(response))
-        except ValueError as err:
-            raise self._unexpected(response, str(err)) from err
-
-    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
-        return BadRequestError(
-            f"unexpected answer from {response.request.url.path}: {reason}",
-            vendor=self.vendor,
-            status=response.status_code,
-        )
 
 
 def _path_id(value: str) -> str:

@@ -28,7 +28,7 @@ import base64
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from itertools import product
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -38,8 +38,6 @@ from core.connector import Connector, QueryParams, decode_body
 from core.connectors.lms365 import mapping, wire
 from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
 from core.models import Course, Enrollment, EnrollmentStatus, Session, User
-
-T = TypeVar("T")
 
 API = "/odata/v2"
 #: ids per ``in (...)`` list: two lists and every status clause stay under 100 filter nodes
@@ -356,19 +354,6 @@ class LMS365Connector(Connector):
                     return mapping.map_enrollment(item, now=now)
             raise self._unexpected(response, f"no enrollment of user {user_id} in the answer")
         return mapping.map_enrollment(self._read(response, wire.read_entity), now=now)
-
-    def _read(self, response: httpx.Response, reader: Callable[[Any], T]) -> T:
-        try:
-            return reader(decode_body(response))
-        except ValueError as err:
-            raise self._unexpected(response, str(err)) from err
-
-    def _unexpected(self, response: httpx.Response, reason: str) -> BadRequestError:
-        return BadRequestError(
-            f"unexpected answer from {response.request.url.path}: {reason}",
-            vendor=self.vendor,
-            status=response.status_code,
-        )
 
 
 def _key(value: str) -> str:
