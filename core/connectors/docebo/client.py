@@ -216,14 +216,7 @@ class DoceboConnector(Connector):
         page_number = 1
         while True:
             response = await self.request("GET", path, params=query)
-            try:
-                page = wire.read_page(decode_body(response))
-            except ValueError as err:
-                raise BadRequestError(
-                    f"unexpected answer from {path}: {err}",
-                    vendor=self.vendor,
-                    status=response.status_code,
-                ) from err
+            page = self._read(response, wire.read_page)
             if page.items:
                 yield page.items
             if not page.has_more or not page.items:
