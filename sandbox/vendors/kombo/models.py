@@ -414,14 +414,15 @@ class KomboBackend(Vendor):
             self.changed(["lms_course_progressions"])
         return doc_id, []
 
-    def complete(self, ref: str, completed_at: str, score: int | None) -> int:
+    def complete(self, ref: str, completed_at: str, score: int | None, now: str) -> int:
+        """Mark a progression COMPLETED; ``now`` is the request's instant (``changed_at``)."""
         doc_id = self.progression(ref)
         doc = self.progressions.docs[doc_id]
         old = doc["item"]
         item = {**old, "status": "COMPLETED", "completed_at": completed_at}
         changed = item != old
         if changed:
-            item["changed_at"] = self.now()
+            item["changed_at"] = now
         if changed or score != doc["score"]:
             with self.store.transaction():
                 self.progressions.replace(doc_id, {**doc, "item": item, "score": score})

@@ -103,8 +103,9 @@ class KomboResponses:
             check_params(request.query_params, ())
             ref = request.path_params["course_progression_id"]
             body = await json_body(request)
-            completed_at, score = complete_body(body, self.backend.clock.now())
-            doc_id = self.backend.complete(ref, timestamp(completed_at), score)
+            now = self.backend.clock.now()  # one instant: a defaulted completed_at == changed_at
+            completed_at, score = complete_body(body, now)
+            doc_id = self.backend.complete(ref, timestamp(completed_at), score, timestamp(now))
             await self.backend.store.commit()
             return action_success(self.backend.progression_item(doc_id), headers)
 
