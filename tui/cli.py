@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "generated when --host is not a loopback address)",
     )
     _add_data_options(sandbox)
+    from tui.scripting import add_commands
+
+    add_commands(commands, _Parser)
     return parser
 
 
@@ -155,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return run_sandbox(args)
+        if args.command is not None:
+            from tui.scripting import run_command
+
+            return run_command(args, lambda: _config(args))
         return run_tui(args)
     except KeyboardInterrupt:
         return 130

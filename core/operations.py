@@ -1,0 +1,486 @@
+"""One set of enrollment operations over every connector: plan, then execute, safely.
+
+Every operation is a list of requests ("enroll this user in this course", "unenroll...") that is
+first **planned** against a :class:`~core.view.LocalView` of the connection, which resolves each
+user (id, remote id or email) and course (id, remote id, code or title) and sorts every request
+into what will happen::
+
+    create     enroll a pair that is not enrolled            -> created | failed
+    exists     enroll a pair that is enrolled already        -> already_enrolled (no call)
+    remove     unenroll a pair that is enrolled              -> removed | failed
+    absent     unenroll a pair that is not enrolled          -> not_enrolled (no call)
+    invalid    unknown user or course, an option or operation the vendor does not support
+                                                             -> invalid (no call)
+
+Options are checked against the connector's declared capabilities before any request is made. The
+plan is the dry run; :func:`execute` carries it out with bounded concurrency. The connectors
+already retry what the vendor refused before acting (429 and 503 with ``Retry-After``, refused
+connections); what is left is the write whose answer was lost (a timeout, a dropped connection,
+a 5xx after the vendor may have acted). Such a write is never sent blind a second time: the
+pair is looked up at the vendor first, and only sent again when it is still not there. A vendor
+that answers "already enrolled" (Docebo's 409, the existing record from Kombo, iSpring and
+LMS365) gives ``already_enrolled``. So an enroll never creates a duplicate, and repeating a run
+is safe.
+
+A :class:`Journal` records each finished item, fsynced, in a file named after the run's content;
+running the same requests again with the same journal skips what is done and does only what is
+left (the plan is made afresh against a fresh view, so a write that landed just before an
+interruption is seen as done). Cancellation (Ctrl-C) stops scheduling, lets nothing half-write
+the journal, and leaves it valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from core.capabilities import Capabilities, EnrollOption, Operation
+from core.connector import Connector
+from core.errors import (
+    ApiError,
+    ConflictError,
+    LmsConnectionError,
+    LmsError,
+    NotFoundError,
+    ServerError,
+)
+from core.models import Enrollment, EnrollmentStatus
+from core.view import LocalView, UnknownReference
+
+
+class Action(StrEnum):
+    ENROLL = "enroll"
+    UNENROLL = "unenroll"
+
+
+class Verdict(StrEnum):
+    CREATE = "create"
+    EXISTS = "exists"
+    REMOVE = "remove"
+    ABSENT = "absent"
+    INVALID = "invalid"
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    ALREADY_ENROLLED = "already_enrolled"
+    REMOVED = "removed"
+    NOT_ENROLLED = "not_enrolled"
+    INVALID = "invalid"
+    FAILED = "failed"
+
+    @property
+    def ok(self) -> bool:
+        return self not in (Outcome.INVALID, Outcome.FAILED)
+
+
+#: the outcome of a verdict that needs no call
+_SETTLED = {
+    Verdict.EXISTS: Outcome.ALREADY_ENROLLED,
+    Verdict.ABSENT: Outcome.NOT_ENROLLED,
+    Verdict.INVALID: Outcome.INVALID,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One thing to do: a user and a course as the caller names them, and enroll options."""
+
+    action: Action
+    user: str
+    course: str
+    options: Mapping[EnrollOption, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """What identifies the request in a journal (the same request twice is one item)."""
+        options = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()))
+        return f"{self.action}\x1f{self.user}\x1f{self.course}\x1f{options}"
+
+
+@dataclass(slots=True)
+class PlanItem:
+    index: int
+    request: Request
+    verdict: Verdict
+    user_id: str | None = None
+    course_id: str | None = None
+    user_label: str = ""
+    course_label: str = ""
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    connection: str
+    vendor: str
+    items: list[PlanItem]
+
+    def counts(self) -> dict[Verdict, int]:
+        counts = dict.fromkeys(Verdict, 0)
+        for item in self.items:
+            counts[item.verdict] += 1
+        return counts
+
+    @property
+    def run_id(self) -> str:
+        """A name for the run from its connection and requests: the same run, the same id."""
+        digest = hashlib.sha256(f"{self.connection}\x1e{self.vendor}".encode())
+        for item in self.items:
+            digest.update(item.request.key.encode() + b"\x1e")
+        return digest.hexdigest()[:20]
+
+
+@dataclass(slots=True)
+class ItemReport:
+    index: int
+    request: Request
+    outcome: Outcome
+    message: str = ""
+    user_label: str = ""
+    course_label: str = ""
+    enrollment_id: str | None = None
+    #: whether the outcome was read from the journal of an earlier run
+    resumed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "action": str(self.request.action),
+            "user": self.request.user,
+            "course": self.request.course,
+            "outcome": str(self.outcome),
+            "message": self.message,
+            "enrollment_id": self.enrollment_id,
+        }
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+def plan(
+    connection: str, connector: Connector, view: LocalView, requests: Sequence[Request]
+) -> Plan:
+    """Sort every request into what will happen, against the view; nothing is sent."""
+    capabilities = connector.capabilities
+    display = connector_display_name(connector)
+    items: list[PlanItem] = []
+    seen: dict[str, int] = {}
+    for index, request in enumerate(requests):
+        item = PlanItem(index=index, request=request, verdict=Verdict.INVALID)
+        items.append(item)
+        if request.key in seen:
+            item.reason = f"the same request as row {seen[request.key] + 1}"
+            continue
+        seen[request.key] = index
+        operation = Operation.ENROLL if request.action is Action.ENROLL else Operation.UNENROLL
+        if not capabilities.supports(operation):
+            item.reason = f"{request.action} is not supported by {display}"
+            continue
+        unsupported = [str(o) for o in request.options if o not in capabilities.enroll_options]
+        if request.action is Action.UNENROLL and request.options:
+            item.reason = "unenroll takes no options"
+            continue
+        if unsupported:
+            item.reason = f"option {', '.join(unsupported)} is not supported by {display}"
+            continue
+        bad_value = _bad_option_value(request.options, capabilities)
+        if bad_value:
+            item.reason = bad_value
+            continue
+        try:
+            user = view.find_user(request.user)
+            course = view.find_course(request.course)
+        except UnknownReference as err:
+            item.reason = str(err)
+            continue
+        item.user_id, item.course_id = user.id, course.id
+        item.user_label = user.primary_email or user.name or user.id
+        item.course_label = course.title
+        enrolled = _is_enrolled(view.enrollment_of(user.id, course.id))
+        if request.action is Action.ENROLL:
+            item.verdict = Verdict.EXISTS if enrolled else Verdict.CREATE
+        else:
+            item.verdict = Verdict.REMOVE if enrolled else Verdict.ABSENT
+    _mark_repeated_pairs(items)
+    return Plan(connection=connection, vendor=connector.vendor, items=items)
+
+
+def _bad_option_value(options: Mapping[EnrollOption, Any], capabilities: Capabilities) -> str:
+    """Why an option's value is refused before any call ("" when it is fine)."""
+    level = options.get(EnrollOption.LEVEL)
+    if level is not None and capabilities.levels and str(level).lower() not in capabilities.levels:
+        return f"level {level!r} is not one of {', '.join(capabilities.levels)}"
+    kind = options.get(EnrollOption.DUE_DATE_TYPE)
+    if kind is not None and str(kind) not in capabilities.due_date_types:
+        allowed = ", ".join(capabilities.due_date_types) or "none"
+        return f"due date type {kind!r} is not one of {allowed}"
+    return ""
+
+
+def _mark_repeated_pairs(items: list[PlanItem]) -> None:
+    """Two writes to one pair in one run (say an enroll with a due date and one without) would
+    race each other: the second is refused, naming the first."""
+    first: dict[tuple[str, str], int] = {}
+    for item in items:
+        if item.user_id is None or item.course_id is None or item.verdict is Verdict.INVALID:
+            continue
+        pair = (item.user_id, item.course_id)
+        if pair in first:
+            item.verdict = Verdict.INVALID
+            item.reason = f"the same user and course as row {first[pair] + 1}"
+        else:
+            first[pair] = item.index
+
+
+def _is_enrolled(enrollment: Enrollment | None) -> bool:
+    """A withdrawn enrollment (Kombo's DROPPED, a deleted record) counts as not enrolled."""
+    return enrollment is not None and enrollment.status is not EnrollmentStatus.WITHDRAWN
+
+
+def connector_display_name(connector: Connector) -> str:
+    name = getattr(connector, "display_name", None)
+    return name if isinstance(name, str) and name else connector.vendor
+
+
+# -- the journal -------------------------------------------------------------------------------
+
+
+class Journal:
+    """Finished items of a run, one JSON line each, fsynced before the item counts as done.
+
+    A torn last line (the process died while writing it) is ignored when the journal is read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: dict[str, dict[str, Any]] = {}
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = b""
+        for line in raw.splitlines():
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                self.done[entry["key"]] = entry
+        self._handle: Any = None
+
+    @classmethod
+    def for_plan(cls, directory: Path, plan: Plan) -> Journal:
+        return cls(directory / f"{plan.run_id}.jsonl")
+
+    def finished(self, request: Request) -> dict[str, Any] | None:
+        entry = self.done.get(request.key)
+        if entry is None or entry.get("outcome") == Outcome.FAILED:
+            return None  # failures are tried again
+        return entry
+
+    def record(self, report: ItemReport) -> None:
+        entry = {"key": report.request.key, **report.as_dict()}
+        line = orjson.dumps(entry) + b"\n"
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._handle = os.fdopen(fd, "ab")
+        self._handle.write(line)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.done[entry["key"]] = entry
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+# -- execution ---------------------------------------------------------------------------------
+
+#: called after each finished item: (the item's report, items finished, items in all)
+OnResult = Callable[[ItemReport, int, int], None]
+
+
+async def execute(
+    plan: Plan,
+    connector: Connector,
+    view: LocalView,
+    *,
+    concurrency: int = 8,
+    journal: Journal | None = None,
+    on_result: OnResult | None = None,
+) -> list[ItemReport]:
+    """Carry out a plan; one report per item, in the plan's order.
+
+    At most ``concurrency`` writes are in flight. Items the journal has finished are reported
+    from it (``resumed``) and not sent again."""
+    reports: list[ItemReport | None] = [None] * len(plan.items)
+    total = len(plan.items)
+    finished = 0
+
+    def finish(report: ItemReport, *, record: bool = True) -> None:
+        nonlocal finished
+        reports[report.index] = report
+        if journal is not None and record:
+            journal.record(report)
+        finished += 1
+        if on_result is not None:
+            on_result(report, finished, total)
+
+    pending: list[PlanItem] = []
+    for item in plan.items:
+        previous = journal.finished(item.request) if journal is not None else None
+        if previous is not None:
+            finish(_from_journal(item, previous), record=False)
+        elif item.verdict in _SETTLED:
+            finish(_report(item, _SETTLED[item.verdict], item.reason or _settled_text(item)))
+        else:
+            pending.append(item)
+
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def run(item: PlanItem) -> None:
+        async with limit:
+            report = await _carry_out(item, connector, view)
+        finish(report)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in pending:
+                group.create_task(run(item))
+    finally:
+        if journal is not None:
+            journal.close()
+    return [report for report in reports if report is not None]
+
+
+async def _carry_out(item: PlanItem, connector: Connector, view: LocalView) -> ItemReport:
+    assert item.user_id is not None and item.course_id is not None
+    if item.verdict is Verdict.CREATE:
+        return await _enroll(item, connector, view, item.user_id, item.course_id)
+    return await _unenroll(item, connector, view, item.user_id, item.course_id)
+
+
+async def _enroll(
+    item: PlanItem, connector: Connector, view: LocalView, user_id: str, course_id: str
+) -> ItemReport:
+    options = dict(item.request.options)
+    for attempt in range(2):
+        try:
+            enrollment = await connector.enroll(
+                user_id=user_id, course_id=course_id, options=options or None
+            )
+        except ConflictError:
+            found = await _lookup(connector, user_id, course_id)
+            if found is not None:
+                view.put(found)
+            return _report(item, Outcome.ALREADY_ENROLLED, "already enrolled", found)
+        except (LmsConnectionError, ServerError) as err:
+            # The answer was lost: the vendor may have enrolled. Look before sending again.
+            try:
+                found = await _lookup(connector, user_id, course_id)
+            except LmsError as lookup_error:
+                return _report(item, Outcome.FAILED, _text(lookup_error))
+            if found is not None:
+                view.put(found)
+                return _report(item, Outcome.CREATED, "enrolled", found)
+            if attempt == 1:
+                return _report(item, Outcome.FAILED, _text(err))
+            continue
+        except LmsError as err:
+            return _report(item, Outcome.FAILED, _text(err))
+        view.put(enrollment)
+        return _report(item, Outcome.CREATED, _enrolled_text(enrollment), enrollment)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _unenroll(
+    item: PlanItem, connector: Connector, view: LocalView, user_id: str, course_id: str
+) -> ItemReport:
+    for attempt in range(2):
+        try:
+            await connector.unenroll(user_id=user_id, course_id=course_id)
+        except NotFoundError:
+            view.remove(user_id, course_id)
+            return _report(item, Outcome.NOT_ENROLLED, "not enrolled")
+        except (LmsConnectionError, ServerError) as err:
+            try:
+                found = await _lookup(connector, user_id, course_id)
+            except LmsError as lookup_error:
+                return _report(item, Outcome.FAILED, _text(lookup_error))
+            if found is None or not _is_enrolled(found):
+                view.remove(user_id, course_id)
+                return _report(item, Outcome.REMOVED, "unenrolled")
+            if attempt == 1:
+                return _report(item, Outcome.FAILED, _text(err))
+            continue
+        except LmsError as err:
+            return _report(item, Outcome.FAILED, _text(err))
+        view.remove(user_id, course_id)
+        return _report(item, Outcome.REMOVED, "unenrolled")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _lookup(connector: Connector, user_id: str, course_id: str) -> Enrollment | None:
+    """The pair's enrollment as the vendor has it now, or None."""
+    found = None
+    async for enrollment in connector.list_enrollments(user_ids=[user_id], course_ids=[course_id]):
+        if enrollment.user.id == user_id and enrollment.course.id == course_id:
+            found = enrollment
+    return found if _is_enrolled(found) else None
+
+
+def _report(
+    item: PlanItem, outcome: Outcome, message: str, enrollment: Enrollment | None = None
+) -> ItemReport:
+    return ItemReport(
+        index=item.index,
+        request=item.request,
+        outcome=outcome,
+        message=message,
+        user_label=item.user_label,
+        course_label=item.course_label,
+        enrollment_id=enrollment.id if enrollment is not None else None,
+    )
+
+
+def _from_journal(item: PlanItem, entry: Mapping[str, Any]) -> ItemReport:
+    report = _report(item, Outcome(entry["outcome"]), str(entry.get("message") or ""))
+    report.enrollment_id = entry.get("enrollment_id")
+    report.resumed = True
+    return report
+
+
+def _settled_text(item: PlanItem) -> str:
+    return {Verdict.EXISTS: "already enrolled", Verdict.ABSENT: "not enrolled"}.get(
+        item.verdict, ""
+    )
+
+
+def _enrolled_text(enrollment: Enrollment) -> str:
+    if enrollment.status is EnrollmentStatus.ASSIGNED:
+        return "enrolled (on the waiting list)"
+    return "enrolled"
+
+
+def _text(err: LmsError) -> str:
+    """One readable line for an error (never a secret: connector errors carry none)."""
+    if isinstance(err, ApiError):
+        code = f" ({err.code})" if err.code else ""
+        return f"{err.message}{code} [HTTP {err.status}]"
+    return err.message
+
+
+def summarize(reports: Iterable[ItemReport]) -> dict[Outcome, int]:
+    counts = dict.fromkeys(Outcome, 0)
+    for report in reports:
+        counts[report.outcome] += 1
+    return counts
