@@ -85,6 +85,11 @@ class Dataset:
         self.state = LoadState.LOADED if error is None else LoadState.FAILED
         self.error = error
 
+    def refilter(self) -> None:
+        """Filter again by the current query, after rows changed in place."""
+        if self.query:
+            self.visible = matching(self.search, self.query)
+
     def apply(self, query: str) -> bool:
         """Filter the rows by ``query`` (case-insensitive); False when nothing changed."""
         query = query.lower()

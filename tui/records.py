@@ -86,7 +86,7 @@ class RowBuilder:
         progress = enrollment.progress_percent
         due = enrollment.due_at
         return (
-            user.name or user.id,
+            user.name or (user.emails[0].email if user.emails else user.id),
             course.title or course.id,
             enrollment.status,  # a StrEnum member is a str: no new string, no slow ``.value``
             "" if progress is None else self._percents.get(progress) or self._percent(progress),

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from core.connections import Connection
-from core.connector import Connector
 from core.connectors.docebo import DoceboConnector
-from tests.conftest import in_process_client
 from tui.app import LmsBridgeApp, make_app
 from tui.loading import ConnectorFactory
 from tui.records import Kind, RowBuilder, search_text
@@ -24,21 +19,6 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-async def factory(sandbox_app: Starlette) -> AsyncIterator[ConnectorFactory]:
-    """Connectors to the in-process sandbox; their HTTP clients are closed after the test."""
-    clients: list[httpx.AsyncClient] = []
-
-    def connect(connection: Connection) -> Connector:
-        client = in_process_client(sandbox_app)
-        clients.append(client)
-        return connection.connector(http_client=client)
-
-    yield connect
-    for client in clients:
-        await client.aclose()
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Each connection's three listings load in workers (``tui.loading``) as soon as it is first shown;
 batches come back as messages and grow the connection's datasets in place. Messages from a load
-that a refresh has replaced carry an old generation and are dropped.
+that a refresh has replaced carry an old generation and are dropped. Enrollment rows that show
+an id get the name the connection's user and course listings know (``tui.names``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tui.loading import (
     RecordsLoaded,
     load,
 )
+from tui.names import Names
 from tui.records import COLUMNS, Kind
 from tui.screens.detail import DetailScreen
 from tui.widgets.connection_list import ConnectionList
@@ -59,6 +61,7 @@ class BrowseScreen(Screen[None]):
         self._data: dict[str, dict[Kind, Dataset]] = {}
         self._workers: dict[tuple[str, Kind], Worker[None]] = {}
         self._notified: dict[str, set[str]] = {}
+        self._names: dict[str, Names] = {}
         self.connection: Connection | None = self.connections[0] if self.connections else None
         self._initial = self.connection.name if self.connection else None
 
@@ -119,6 +122,7 @@ class BrowseScreen(Screen[None]):
         if connection is None:
             return
         self._notified[connection.name] = set()
+        self._names[connection.name] = Names()
         for kind, dataset in self._data[connection.name].items():
             if (worker := self._workers.pop((connection.name, kind), None)) is not None:
                 worker.cancel()
@@ -190,6 +194,10 @@ class BrowseScreen(Screen[None]):
         dataset = self._current(message)
         if dataset is None:
             return
+        names = self._names[message.connection]
+        names.add(message.kind, message.records, message.rows)
+        if message.kind is Kind.ENROLLMENTS:
+            names.fill(message.records, message.rows, message.search)
         dataset.extend(message.records, message.rows, message.search)
         if self._is_shown(message):
             self.table(message.kind).rows_appended()
@@ -213,6 +221,8 @@ class BrowseScreen(Screen[None]):
             return
         dataset.finish(error)
         self._workers.pop((message.connection, message.kind), None)
+        if message.kind is not Kind.ENROLLMENTS:
+            self._fill_names(message.connection)
         if self._is_shown(message):
             self._refresh_status(message.kind)
         if message.connection == self._initial and all(
@@ -220,6 +230,14 @@ class BrowseScreen(Screen[None]):
         ):
             self._initial = None
             self.post_message(self.InitialLoadComplete())
+
+    def _fill_names(self, connection: str) -> None:
+        """Name the enrollment rows loaded so far from the users and courses loaded so far."""
+        enrollments = self._data[connection][Kind.ENROLLMENTS]
+        changed = self._names[connection].fill_dataset(enrollments)
+        if changed and self.dataset(Kind.ENROLLMENTS) is enrollments:  # shown now
+            self.table(Kind.ENROLLMENTS).rows_changed(enrollments.visible)
+            self._refresh_status(Kind.ENROLLMENTS)
 
     # -- user events ---------------------------------------------------------------------------
 
@@ -253,7 +271,10 @@ class BrowseScreen(Screen[None]):
             return
         record = dataset.records[event.row_index]
         title = f"{self.connection.name} · {kind.singular} {record.id}"
-        self.app.push_screen(DetailScreen(record, title=title))
+        detail = DetailScreen(
+            record, title=title, connection=self.connection, factory=self._factory
+        )
+        self.app.push_screen(detail)
 
     # -- actions -------------------------------------------------------------------------------
 

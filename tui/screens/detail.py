@@ -1,4 +1,7 @@
-"""A modal with the whole normalized record and the vendor's raw ``remote_data``, as JSON."""
+"""A modal with the whole normalized record and the vendor's raw ``remote_data``, as JSON.
+
+A course opened with its connection also shows the course's sessions (``SessionsPanel``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from core.connections import Connection
+from core.models import Course
+from tui.loading import ConnectorFactory
 from tui.records import Record, record_fields, to_json
+from tui.widgets.sessions_panel import SessionsPanel
 
 
 class DetailScreen(ModalScreen[None]):
@@ -19,9 +26,19 @@ class DetailScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="detail.close"),
     ]
 
-    def __init__(self, record: Record, *, title: str) -> None:
+    def __init__(
+        self,
+        record: Record,
+        *,
+        title: str,
+        connection: Connection | None = None,
+        factory: ConnectorFactory | None = None,
+    ) -> None:
+        """``connection`` and ``factory``, when given for a course, load its sessions."""
         super().__init__()
         self.record = record
+        self.connection = connection
+        self.factory = factory
         self.title_text = title
         self.record_json = to_json(record_fields(record))
         self.remote_json = to_json(record.remote_data)
@@ -36,6 +53,14 @@ class DetailScreen(ModalScreen[None]):
                 with VerticalScroll(id="detail-remote", classes="detail-pane"):
                     yield Label("remote_data (raw)", classes="detail-section")
                     yield Static(JSON(self.remote_json))
+            if (
+                isinstance(self.record, Course)
+                and self.connection is not None
+                and self.factory is not None
+            ):
+                yield SessionsPanel(
+                    self.connection, self.record.id, self.factory, id="detail-sessions"
+                )
         yield Footer()
 
     def on_mount(self) -> None:

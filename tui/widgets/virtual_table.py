@@ -191,6 +191,15 @@ class VirtualTable(ScrollView, can_focus=True):
         if not self._cursor_posted and self.row_count:
             self._post_highlight()
 
+    def rows_changed(self, visible: Sequence[int] | None) -> None:
+        """Rows given earlier were replaced in place and the filter recomputed; the cursor
+        stays where it was (or on the last row, when fewer remain)."""
+        self._visible = visible
+        self._cursor = max(0, min(self._cursor, self.row_count - 1))
+        self._layout.reset()
+        self._remeasure()
+        self._update_size()
+
     # -- cursor --------------------------------------------------------------------------------
 
     def move_cursor(self, position: int) -> None:
