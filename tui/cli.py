@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         "terminal UI on the embedded sandbox.",
     )
     _add_data_options(parser)
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="connections to open (default: config.toml in the user config directory; "
+        "with none, the embedded sandbox's)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sandbox = commands.add_parser(
         "sandbox",
@@ -131,6 +138,25 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from core.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config, explicit=args.config is not None)
+        if config is not None:
+            if not config.names():
+                return _fail(f"{config.path}: no [connections.NAME] tables")
+            connections = [config.connection(name) for name in config.names()]
+    except ConfigError as err:
+        return _fail(str(err))
+    if config is not None:
+        from tui.app import make_app
+
+        make_app(connections).run()
+        return EXIT_OK
+    return _run_tui_on_sandbox(args)
+
+
+def _run_tui_on_sandbox(args: argparse.Namespace) -> int:
     from platformdirs import user_log_path
 
     from core.connections import sandbox_connections

@@ -124,7 +124,13 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     """Add the scripting commands to the ``lmsbridge`` parser's subcommands."""
 
     def common(sub: argparse.ArgumentParser, *, connection: bool = True) -> None:
-        sub.add_argument("--config", type=Path, metavar="FILE", help="the config file to use")
+        sub.add_argument(
+            "--config",
+            type=Path,
+            metavar="FILE",
+            default=argparse.SUPPRESS,
+            help="the config file (default: config.toml in the user config directory)",
+        )
         if connection:
             sub.add_argument(
                 "--connection", "-c", required=True, metavar="NAME", help="the connection to use"
@@ -256,7 +262,8 @@ def run_command(args: argparse.Namespace, sandbox_options: Callable[[], Any]) ->
 async def _dispatch(
     args: argparse.Namespace, output: Output, sandbox_options: Callable[[], Any]
 ) -> int:
-    config = load_config(args.config, explicit=args.config is not None)
+    path = getattr(args, "config", None)
+    config = load_config(path, explicit=path is not None)
     async with _connections(config, sandbox_options) as source:
         command = args.command
         if command == "connections":

@@ -196,3 +196,12 @@ def test_reconcile_lists_differences(data: Path) -> None:
         "due_date",
     }
     assert "people and" in result.stderr
+
+
+def test_terminal_ui_with_broken_config_is_one_line(data: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[connections.acme]\nvendor = "lms365"\nbase_url = "https://a.example"\n')
+    result = lmsbridge(data, "--config", str(config))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert f"{config}, line 1: acme (lms365) needs api_key" in line
