@@ -19,6 +19,7 @@ class Operation(StrEnum):
     LIST_LEARNING_PLANS = "list_learning_plans"
     LIST_LEARNING_PLAN_ENROLLMENTS = "list_learning_plan_enrollments"
     UNENROLL_LEARNING_PLAN = "unenroll_learning_plan"
+    LIST_SKILLS = "list_skills"
 
 
 class EnrollOption(StrEnum):
@@ -36,6 +37,8 @@ class EnrollOption(StrEnum):
     DUE_PERIOD_HOURS = "due_period_hours"
     #: lock the course once its due date has passed (a bool)
     LOCK_AFTER_DUE = "lock_after_due"
+    #: custom fields of the enrollment itself (a mapping of field id or name to value)
+    ENROLLMENT_FIELDS = "enrollment_fields"
 
 
 @dataclass(frozen=True, slots=True)

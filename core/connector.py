@@ -53,6 +53,7 @@ from core.models import (
     Rsvp,
     RsvpResponse,
     Session,
+    Skill,
     User,
 )
 
@@ -94,6 +95,8 @@ class Connector(ABC):
 
     vendor: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    #: the vendor's name as people write it ("iSpring Learn"), for messages; ``vendor`` if unset
+    display_name: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -173,7 +176,7 @@ class Connector(ABC):
     async def unenroll(self, *, user_id: str, course_id: str) -> None:
         raise self.unsupported(Operation.UNENROLL)
 
-    # -- what a connector may implement: instructor-led sessions and learning plans -----------
+    # -- what a connector may implement: instructor-led sessions, learning plans, skills -------
     # Listings refuse on their first iteration, as an async generator that raised would.
 
     def list_sessions(self, *, course_id: str) -> AsyncIterator[Session]:
@@ -227,11 +230,20 @@ class Connector(ABC):
         ``reset_tracks`` (without it) keeps them but wipes their progress."""
         raise self.unsupported(Operation.UNENROLL_LEARNING_PLAN)
 
+    def list_skills(self) -> AsyncIterator[Skill]:
+        """The skills (competencies) the LMS records."""
+        return _refuse(self.unsupported(Operation.LIST_SKILLS))
+
     # -- helpers for subclasses ----------------------------------------------------------------
+
+    @property
+    def vendor_name(self) -> str:
+        """The vendor's display name, for messages people read."""
+        return self.display_name or self.vendor
 
     def unsupported(self, operation: Operation | str) -> UnsupportedOperationError:
         return UnsupportedOperationError(
-            f"{operation} is not supported by {self.vendor}", vendor=self.vendor
+            f"{operation} is not supported by {self.vendor_name}", vendor=self.vendor
         )
 
     def check_enroll_options(self, options: Mapping[EnrollOption, Any] | None) -> None:
@@ -239,7 +251,7 @@ class Connector(ABC):
         for option in options or {}:
             if option not in self.capabilities.enroll_options:
                 raise UnsupportedOperationError(
-                    f"enroll option {option!s} is not supported by {self.vendor}",
+                    f"enroll option {option!s} is not supported by {self.vendor_name}",
                     vendor=self.vendor,
                 )
 

@@ -271,6 +271,20 @@ class Rsvp:
     response: RsvpResponse
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Skill:
+    """A competency the LMS records, which its courses teach (Kombo's skills). When the vendor
+    says the skill was deleted, that moment is in ``remote_data`` (as for users)."""
+
+    id: str
+    vendor: str
+    remote_id: str
+    name: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: dict[str, Any] = field(default_factory=dict)
+
+
 def raw_payload(item: Mapping[str, Any]) -> dict[str, Any]:
     """What a record keeps in ``remote_data``: the decoded payload itself when it is a dict
     (decoded pages are not shared, and a copy costs time and, at 100,000 records, ~110 MiB),

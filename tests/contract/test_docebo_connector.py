@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -24,6 +27,58 @@ async def total_count(connector: DoceboConnector, path: str) -> int:
     count = response.json()["data"]["total_count"]
     assert isinstance(count, int)
     return count
+
+
+Answer = Callable[[httpx.Request, httpx.Response], Awaitable[httpx.Response]]
+
+
+class Rerouting(httpx.AsyncBaseTransport):
+    """The in-process sandbox, with a log of what was sent (method, path as sent). A request
+    whose method and path start match ``hide`` is sent to a path the sandbox does not route,
+    as a tenant without that route would see it; ``answer`` may rewrite an answer."""
+
+    def __init__(
+        self, app: Starlette, *, hide: tuple[str, str] | None = None, answer: Answer | None = None
+    ) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._hide = hide
+        self._answer = answer
+        self.sent: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.path))
+        hide = self._hide
+        if hide and request.method == hide[0] and request.url.path.startswith(hide[1]):
+            path = "/docebo/learn/v1/nowhere/" + request.url.path[len(hide[1]) :]
+            request = httpx.Request(
+                request.method,
+                request.url.copy_with(path=path),
+                headers=request.headers,
+                stream=request.stream,
+            )
+        response = await self._inner.handle_async_request(request)
+        return await self._answer(request, response) if self._answer else response
+
+    def deletes(self) -> list[str]:
+        return [path for method, path in self.sent if method == "DELETE"]
+
+
+@asynccontextmanager
+async def connector_over(
+    app: Starlette, transport: httpx.AsyncBaseTransport
+) -> AsyncIterator[DoceboConnector]:
+    from sandbox.app import sandbox_credentials
+
+    creds = sandbox_credentials(app, IN_PROCESS_URL)["docebo"]
+    client = httpx.AsyncClient(transport=transport, base_url=IN_PROCESS_URL)
+    connector = DoceboConnector(
+        base_url=creds["base_url"],
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        http_client=client,
+    )
+    async with client, connector:
+        yield connector
 
 
 async def free_pair(connector: DoceboConnector) -> tuple[str, str]:
@@ -132,6 +187,25 @@ async def test_enroll_with_level_and_validity(docebo: DoceboConnector) -> None:
     assert enrollment.due_at == until
 
 
+async def test_enroll_with_enrollment_fields_stores_and_returns_them(
+    docebo: DoceboConnector,
+) -> None:
+    user_id, course_id = await free_pair(docebo)
+    fields = {"12": "Cost centre 4711", "13": 3, "badge_name": None}
+    enrollment = await docebo.enroll(
+        user_id=user_id, course_id=course_id, options={EnrollOption.ENROLLMENT_FIELDS: fields}
+    )
+    assert enrollment.remote_data["enrollment_fields"] == fields
+    (listed,) = [
+        e async for e in docebo.list_course_enrollments(user_ids=[user_id], course_ids=[course_id])
+    ]
+    assert listed.remote_data["enrollment_fields"] == fields
+
+
+def test_capabilities_declare_enrollment_fields() -> None:
+    assert EnrollOption.ENROLLMENT_FIELDS in DoceboConnector.capabilities.enroll_options
+
+
 async def test_enroll_twice_raises_conflict(docebo: DoceboConnector) -> None:
     user_id, course_id = await free_pair(docebo)
     await docebo.enroll(user_id=user_id, course_id=course_id)
@@ -156,7 +230,7 @@ async def test_enroll_unknown_course_raises_not_found(docebo: DoceboConnector) -
 
 
 async def test_enroll_unsupported_option_refused_before_request(docebo: DoceboConnector) -> None:
-    with pytest.raises(UnsupportedOperationError, match="due_at is not supported by docebo"):
+    with pytest.raises(UnsupportedOperationError, match="due_at is not supported by Docebo"):
         await docebo.enroll(user_id="1", course_id="1", options={EnrollOption.DUE_AT: "2030-01-01"})
 
 
@@ -171,6 +245,37 @@ async def test_unenroll_unknown_pair_raises_not_found(docebo: DoceboConnector) -
     user_id, course_id = await free_pair(docebo)
     with pytest.raises(NotFoundError):
         await docebo.unenroll(user_id=user_id, course_id=course_id)
+
+
+PLURAL = "/docebo/learn/v1/enrollments/"
+SINGULAR = "/docebo/learn/v1/enrollment/"
+
+
+async def test_unenroll_without_plural_route_uses_singular_path(sandbox_app: Starlette) -> None:
+    transport = Rerouting(sandbox_app, hide=("DELETE", PLURAL))
+    async with connector_over(sandbox_app, transport) as docebo:
+        first, second = [e async for e in docebo.list_enrollments()][:2]
+        await docebo.unenroll(user_id=first.user.id, course_id=first.course.id)
+        assert transport.deletes() == [
+            f"{PLURAL}{first.course.id}/{first.user.id}",
+            f"{SINGULAR}{first.course.id}/{first.user.id}",
+        ]
+        await docebo.unenroll(user_id=second.user.id, course_id=second.course.id)
+        assert transport.deletes()[2:] == [f"{SINGULAR}{second.course.id}/{second.user.id}"]
+        remaining = {e.id async for e in docebo.list_enrollments()}
+    assert not {first.id, second.id} & remaining
+
+
+async def test_unenroll_unknown_pair_is_not_retried_on_other_path(
+    sandbox_app: Starlette,
+) -> None:
+    transport = Rerouting(sandbox_app)
+    async with connector_over(sandbox_app, transport) as docebo:
+        user_id, course_id = await free_pair(docebo)
+        with pytest.raises(NotFoundError) as info:
+            await docebo.unenroll(user_id=user_id, course_id=course_id)
+    assert "Enrollment not found" in info.value.message
+    assert transport.deletes() == [f"{PLURAL}{course_id}/{user_id}"]
 
 
 async def test_wrong_secret_raises_authentication_error(sandbox_app: Starlette) -> None:

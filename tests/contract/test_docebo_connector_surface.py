@@ -3,11 +3,13 @@ view, instructor-led sessions, RSVPs, and the webhook events each action fires."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -23,6 +25,7 @@ from core.models import (
     Session,
 )
 from tests.conftest import in_process_client
+from tests.contract.test_docebo_connector import Answer, Rerouting, connector_over
 
 LearnerItem = Enrollment | LearningPlanEnrollment
 
@@ -254,6 +257,53 @@ async def test_list_learning_plan_course_enrollments_filters_users_courses_statu
     assert sorted(e.id for e in found) == sorted(expected)
 
 
+async def plan_with_mixed_courses(connector: DoceboConnector) -> tuple[str, list[Enrollment]]:
+    """A plan whose course enrollments span several course types and levels, and those."""
+    async for plan in connector.list_learning_plans():
+        every = [
+            e
+            async for e in connector.list_learning_plan_course_enrollments(learning_plan_id=plan.id)
+        ]
+        types = {e.remote_data["course_type"] for e in every}
+        levels = {wire_level(e) for e in every}
+        if len(types) >= 2 and len(levels) >= 2:
+            return plan.id, every
+    raise AssertionError("no plan mixes course types and levels")
+
+
+async def test_list_learning_plan_course_enrollments_filter_by_course_type(
+    docebo: DoceboConnector,
+) -> None:
+    plan_id, every = await plan_with_mixed_courses(docebo)
+    course_type = every[-1].remote_data["course_type"]
+    found = [
+        e.id
+        async for e in docebo.list_learning_plan_course_enrollments(
+            learning_plan_id=plan_id, course_types=[course_type.upper()]
+        )
+    ]
+    expected = [e.id for e in every if e.remote_data["course_type"] == course_type]
+    assert found == expected
+    assert 0 < len(found) < len(every)
+
+
+@pytest.mark.parametrize("levels", [["tutor", "instructor"], [3]])
+async def test_list_learning_plan_course_enrollments_filter_by_level(
+    docebo: DoceboConnector, levels: list[str | int]
+) -> None:
+    plan_id, every = await plan_with_mixed_courses(docebo)
+    numbers = {mapping.level_number(level) for level in levels}
+    found = [
+        e.id
+        async for e in docebo.list_learning_plan_course_enrollments(
+            learning_plan_id=plan_id, levels=levels
+        )
+    ]
+    expected = [e.id for e in every if wire_level(e) in numbers]
+    assert found == expected
+    assert 0 < len(found) < len(every)
+
+
 async def test_list_learning_plan_course_enrollments_unknown_plan_raises_not_found(
     docebo: DoceboConnector,
 ) -> None:
@@ -286,6 +336,98 @@ async def test_list_course_enrollments_filter_by_level(
     found = [e async for e in docebo.list_course_enrollments(levels=levels)]
     assert found
     assert [e.id for e in found] == [e.id for e in everyone if wire_level(e) in numbers]
+
+
+# -- the admin listings' sorting ---------------------------------------------------------------
+
+
+def created_at(e: Enrollment | LearningPlanEnrollment) -> str:
+    return str(e.remote_data["enrollment_created_at"] or "")
+
+
+def wire_user(e: Enrollment | LearningPlanEnrollment) -> int:
+    return int(e.remote_data["user_id"])
+
+
+def assert_sorted_by(
+    found: list[Any],
+    default: list[Any],
+    key: Callable[[Any], Any],
+    direction: str,
+) -> None:
+    """``found`` is ``default`` in the order of ``key`` (``default`` is not in that order)."""
+    assert sorted(e.id for e in found) == sorted(e.id for e in default)
+    keys = [key(e) for e in found]
+    assert keys == sorted(keys, reverse=direction == "desc")
+    default_keys = [key(e) for e in default]
+    assert default_keys != sorted(default_keys, reverse=direction == "desc")
+
+
+SORTS = [("enrollment_created_at", created_at, "desc"), ("user_id", wire_user, "asc")]
+SORT_IDS = ["created_at-desc", "user_id-asc"]
+
+
+@pytest.mark.parametrize(("sort_by", "key", "direction"), SORTS, ids=SORT_IDS)
+async def test_list_course_enrollments_sorted(
+    docebo: DoceboConnector,
+    sort_by: str,
+    key: Callable[[Enrollment], Any],
+    direction: str,
+) -> None:
+    types = ["webinar"]  # one course type keeps the listing short
+    default = [e async for e in docebo.list_course_enrollments(course_types=types)]
+    found = [
+        e
+        async for e in docebo.list_course_enrollments(
+            course_types=types, sort_by=sort_by, sort_direction=direction
+        )
+    ]
+    assert_sorted_by(found, default, key, direction)
+
+
+@pytest.mark.parametrize(("sort_by", "key", "direction"), SORTS, ids=SORT_IDS)
+async def test_list_learning_plan_enrollments_sorted(
+    docebo: DoceboConnector,
+    sort_by: str,
+    key: Callable[[LearningPlanEnrollment], Any],
+    direction: str,
+) -> None:
+    default = [e async for e in docebo.list_learning_plan_enrollments()]
+    found = [
+        e
+        async for e in docebo.list_learning_plan_enrollments(
+            sort_by=sort_by, sort_direction=direction
+        )
+    ]
+    assert_sorted_by(found, default, key, direction)
+
+
+@pytest.mark.parametrize(("sort_by", "key", "direction"), SORTS, ids=SORT_IDS)
+async def test_list_learning_plan_course_enrollments_sorted(
+    docebo: DoceboConnector,
+    sort_by: str,
+    key: Callable[[Enrollment], Any],
+    direction: str,
+) -> None:
+    plan = await anext(aiter(docebo.list_learning_plans()))
+    default = [
+        e async for e in docebo.list_learning_plan_course_enrollments(learning_plan_id=plan.id)
+    ]
+    found = [
+        e
+        async for e in docebo.list_learning_plan_course_enrollments(
+            learning_plan_id=plan.id, sort_by=sort_by, sort_direction=direction
+        )
+    ]
+    assert_sorted_by(found, default, key, direction)
+
+
+async def test_list_course_enrollments_unknown_sort_raises_bad_request(
+    docebo: DoceboConnector,
+) -> None:
+    with pytest.raises(BadRequestError, match="sort_attr") as info:
+        await anext(aiter(docebo.list_course_enrollments(sort_by="shoe_size")))
+    assert info.value.status == 400
 
 
 async def test_list_course_enrollments_unknown_level_raises_bad_request(
@@ -732,6 +874,38 @@ async def test_enroll_full_course_returns_assigned(docebo: DoceboConnector) -> N
     assert statuses == [EnrollmentStatus.ENROLLED] * free + [EnrollmentStatus.ASSIGNED]
 
 
+SINGLE_ENROLL = re.compile(r"/docebo/learn/v1/enrollments/\d+/\d+")
+
+
+def waiting_answer(*, wrapped: bool) -> Answer:
+    """The single enroll's answer with every row ``waiting`` (as for a course whose seats are
+    all taken), inside Docebo's ``data`` wrapper or without it."""
+
+    async def answer(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method != "POST" or not SINGLE_ENROLL.fullmatch(request.url.path):
+            return response
+        await response.aread()
+        data = response.json()["data"]
+        data["enrolled"] = [{**row, "waiting": True} for row in data["enrolled"]]
+        body = {"data": data, "version": "1.0.0", "_links": {}} if wrapped else data
+        return httpx.Response(response.status_code, json=body, request=request)
+
+    return answer
+
+
+@pytest.mark.parametrize("wrapped", [True, False], ids=["wrapped", "unwrapped"])
+async def test_enroll_waiting_answer_returns_assigned(
+    sandbox_app: Starlette, wrapped: bool
+) -> None:
+    transport = Rerouting(sandbox_app, answer=waiting_answer(wrapped=wrapped))
+    async with connector_over(sandbox_app, transport) as docebo:
+        course = await anext(c async for c in docebo.list_courses() if c.type == "elearning")
+        user_id = await outsider(docebo, course.id)
+        enrollment = await docebo.enroll(user_id=user_id, course_id=course.id)
+    assert enrollment.remote_data["enrollment_status"] == "subscribed"
+    assert enrollment.status is EnrollmentStatus.ASSIGNED
+
+
 # -- learning-plan unenrollment ----------------------------------------------------------------
 
 
@@ -906,6 +1080,23 @@ async def test_enroll_fires_single_course_event(
     payload = common(body, "course.enrollment.created", batch=False)
     assert (str(payload["user_id"]), str(payload["course_id"])) == (user_id, course.id)
     assert payload["status"] == "subscribed"
+
+
+async def test_unenroll_fires_single_course_deleted_event(
+    docebo: DoceboConnector, sandbox_app: Starlette
+) -> None:
+    existing = await anext(aiter(docebo.list_enrollments()))
+    mark = await last_event(sandbox_app)
+    await docebo.unenroll(user_id=existing.user.id, course_id=existing.course.id)
+    (body,) = await events_after(sandbox_app, mark)
+    payload = common(body, "course.enrollment.deleted", batch=False)
+    assert (str(payload["user_id"]), str(payload["course_id"])) == (
+        existing.user.id,
+        existing.course.id,
+    )
+    assert payload["username"] == existing.remote_data["username"]
+    assert payload["course_name"] == existing.remote_data["course_name"]
+    assert payload["unenrollment_date"]
 
 
 async def test_unenroll_learning_plan_fires_plan_event(

@@ -263,6 +263,28 @@ async def test_user_filter_accepts_every_array_form(
     assert len(items) == sum(1 for item in everyone if item["user_id"] in (a, b))
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("course_id[]", "{a}"), ("course_id[]", "{b}")],
+        [("course_ids[]", "{a}"), ("course_ids[]", "{b}")],
+        [("course_ids", "{a},{b}")],
+        [("course_id", "{a}"), ("course_id", "{b}")],
+    ],
+    ids=["course_id[]", "course_ids[]", "csv", "repeated"],
+)
+async def test_course_filter_accepts_every_array_form(
+    api: httpx.AsyncClient, params: list[tuple[str, str]]
+) -> None:
+    everyone = await all_items(api, ENROLLMENTS, [])
+    a = everyone[0]["course_id"]
+    b = next(item["course_id"] for item in everyone if item["course_id"] != a)
+    query = [(k, v.format(a=a, b=b)) for k, v in params]
+    items = await all_items(api, ENROLLMENTS, query)
+    assert {item["course_id"] for item in items} == {a, b}
+    assert items == [item for item in everyone if item["course_id"] in (a, b)]
+
+
 async def test_status_filter_accepts_not_started_alias(api: httpx.AsyncClient) -> None:
     items = await all_items(api, ENROLLMENTS, [("status", "not_started,completed")])
     assert {item["enrollment_status"] for item in items} == {"subscribed", "completed"}

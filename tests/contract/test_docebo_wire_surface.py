@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -329,6 +330,61 @@ async def test_exclude_courses_in_lp(api: httpx.AsyncClient) -> None:
 async def test_rating_filter_is_a_minimum(api: httpx.AsyncClient) -> None:
     items = await all_items(api, LEARNER, [("rating", "4")])
     assert items and all(i["rating"] >= 4 for i in items)
+
+
+#: the learner item's output fields of the Connect doc beyond the filters' own, with their types
+LEARNER_OUTPUT: dict[str, type | tuple[type, ...]] = {
+    "image_url": str,
+    "url": str,
+    "rating_option": str,
+    "can_enter_reason": (str, type(None)),
+    "course_end_date": (str, type(None)),
+    "hidden": bool,
+    "subscription": dict,
+    "outdated": dict,
+}
+
+
+async def test_learner_view_items_carry_connect_output_fields(api: httpx.AsyncClient) -> None:
+    items = await all_items(api, LEARNER, [])
+    admin = await all_items(api, ENROLLMENTS, [])
+    per_course = Counter(item["course_id"] for item in admin)
+    for item in items:
+        for key, kind in LEARNER_OUTPUT.items():
+            assert isinstance(item[key], kind), (key, item)
+        assert item["image_url"].startswith("https://") and item["url"].startswith("https://")
+        assert set(item["subscription"]) == {"subscribed", "is_active"}
+        assert set(item["outdated"]) == {"total_users", "already_marked"}
+        assert isinstance(item["outdated"]["already_marked"], bool)
+        assert item["can_enter"] is (item["can_enter_reason"] is None)
+        if item["type"] != "learning_plan":
+            assert item["outdated"]["total_users"] == per_course[item["id"]]
+            assert f"/course/{item['id']}/" in item["url"]
+    blocked = {i["status"]: i["can_enter_reason"] for i in items if not i["can_enter"]}
+    assert blocked["waiting"] == "waiting_list"
+    assert len({item["url"] for item in items if item["type"] != "learning_plan"}) == len(
+        {item["id"] for item in items if item["type"] != "learning_plan"}
+    )
+
+
+async def test_learner_view_session_dates_carry_user_attendance(api: httpx.AsyncClient) -> None:
+    items = await all_items(
+        api, LEARNER, [("type", "classroom,webinar"), ("get_session_details", "1")]
+    )
+    rosters: dict[int, dict[int, dict[str, Any]]] = {}
+    seen: Counter[str | None] = Counter()
+    for item in items:
+        for session in item["enrolled_sessions"]:
+            if session["id"] not in rosters:
+                path = f"/docebo/course/v1/sessions/{session['id']}/enrollments"
+                entries = await all_items(api, path, [])
+                rosters[session["id"]] = {entry["user_id"]: entry for entry in entries}
+            entry = rosters[session["id"]][item["user_id"]]
+            marked = {event["id_event"]: event["attendance_status"] for event in entry["events"]}
+            for date in session["dates"]:
+                assert date["attendance_status"] == marked[date["id_event"]]
+                seen[date["attendance_status"]] += 1
+    assert set(seen) == {"present", "absent", None}
 
 
 # -- webhook events ----------------------------------------------------------------------------

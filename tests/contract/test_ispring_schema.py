@@ -344,6 +344,8 @@ ERRORS = [
               "grant_type": "client_credentials"})),
     ok("GetUsers-400", "GET", "/user", 400, lambda c: c.api.get(
         f"{BASE}/user", params={"departments[]": "sales"})),
+    ok("GetUsersV2-400", "GET", "/user/v2", 400, lambda c: c.api.get(
+        f"{BASE}/user/v2", params={"departments[]": "sales"})),
     ok("ListUsers-400", "GET", "/users", 400, lambda c: c.api.get(
         f"{BASE}/users", params={"pageSize": 0})),
     ok("ListUsersV2-400", "GET", "/users/v2", 400, lambda c: c.api.get(
@@ -356,6 +358,12 @@ ERRORS = [
         f"{BASE}/user/{UNKNOWN}")),
     ok("GetUserProfileV2-400", "GET", "/user/{userId}/v2", 400, lambda c: c.api.get(
         f"{BASE}/user/42/v2")),
+    ok("GetUserProfileV2-403", "GET", "/user/{userId}/v2", 403, lambda c: c.dept.get(
+        f"{BASE}/user/{c.outside_user}/v2")),
+    ok("GetUserProfileV2-404", "GET", "/user/{userId}/v2", 404, lambda c: c.api.get(
+        f"{BASE}/user/{UNKNOWN}/v2")),
+    ok("GetDepartment-400", "GET", "/department/{departmentId}", 400, lambda c: c.api.get(
+        f"{BASE}/department/42")),
     ok("GetDepartment-403", "GET", "/department/{departmentId}", 403, lambda c: c.dept.get(
         f"{BASE}/department/{c.outside_department}")),
     ok("GetDepartment-404", "GET", "/department/{departmentId}", 404, lambda c: c.api.get(
@@ -368,6 +376,8 @@ ERRORS = [
         f"{BASE}/contents", params={"contentItemIds[]": "x"})),
     ok("ListContentByPost-400", "POST", "/contents", 400, lambda c: c.api.post(
         f"{BASE}/contents", json=[])),
+    ok("GetContentItem-400", "GET", "/content/{contentId}", 400, lambda c: c.api.get(
+        f"{BASE}/content/42")),
     ok("GetContentItem-404", "GET", "/content/{contentId}", 404, lambda c: c.api.get(
         f"{BASE}/content/{UNKNOWN}")),
     ok("GetEnrollments-400", "GET", "/enrollment", 400, lambda c: c.api.get(
@@ -383,6 +393,8 @@ ERRORS = [
         f"{BASE}/enrollments", params={"pageToken": "forged"})),
     ok("ListEnrollmentsByPost-400", "POST", "/enrollments", 400, lambda c: c.api.post(
         f"{BASE}/enrollments", json={"pageSize": "ten"})),
+    ok("GetEnrollment-400", "GET", "/enrollment/{enrollmentId}", 400, lambda c: c.api.get(
+        f"{BASE}/enrollment/42")),
     ok("GetEnrollment-403", "GET", "/enrollment/{enrollmentId}", 403, lambda c: c.dept.get(
         f"{BASE}/enrollment/{c.outside_enrollment}")),
     ok("GetEnrollment-404", "GET", "/enrollment/{enrollmentId}", 404, lambda c: c.api.get(
@@ -429,7 +441,10 @@ async def test_operation_error_answer_matches_published_schema(
 ) -> None:
     answer = await case.call(ctx)
     assert answer.status_code == case.status, answer.text
-    spec.validate(case.method, case.path, case.status, answer.json())
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    spec.validate(case.method, case.path, case.status, body)
+    assert body["code"] == case.status and body["message"]  # the schema allows any code
 
 
 async def test_operation_without_token_answers_published_401(
@@ -440,6 +455,26 @@ async def test_operation_without_token_answers_published_401(
     answer = await case.call(ctx)
     assert answer.status_code == 401, answer.text
     spec.validate(case.method, case.path, 401, answer.json())
+    assert answer.json()["code"] == 401
+
+
+EVERY_CASE = [(p.id, p.values[0]) for p in [*SUCCESSES, *ERRORS]]
+
+
+@pytest.mark.parametrize(("name", "target"), EVERY_CASE, ids=[name for name, _ in EVERY_CASE])
+def test_case_expects_a_status_its_operation_declares(spec: Spec, name: str, target: Case) -> None:
+    """Each case names the document's operation at its method and path, expects the status its
+    id names (an error case ``<operationId>-<status>``), and that status is one the operation
+    declares (or, for an error, one of the document's shared error responses)."""
+    declared = spec.lookup(f"#/paths/{escape(target.path)}/{target.method.lower()}")
+    operation, _, status = name.partition("-")
+    assert declared["operationId"] == operation == target.operation.partition("-")[0]
+    responses = {int(code) for code in declared["responses"]}
+    if status:
+        assert int(status) == target.status >= 400
+        assert target.status in responses or target.status in SHARED_ERRORS
+    else:
+        assert target.status < 300 and target.status in responses
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -494,6 +529,8 @@ async def test_operation_xml_answer_uses_document_element_names(
     assert pointer is not None
     assert len(root) > 0
     spec.check_xml(root, spec.lookup(pointer))
+    if status >= 400:
+        assert root.findtext("code") == str(status)
 
 
 def test_openapi_to_json_schema_honours_nullable() -> None:

@@ -386,6 +386,143 @@ async def test_list_enrollments_by_post_accepts_xml_and_json(api: httpx.AsyncCli
     assert {e["courseId"] for e in by_json.json()["enrollments"]} == {course}
 
 
+def xml_list(name: str, values: list[str], *, wrapped: bool, item: str = "id") -> str:
+    """A list field of an XML ``<request>``: wrapped (``<name><id>..</id></name>``, as the seed
+    sends ids) or repeated (``<name>..</name><name>..</name>``, the document's unwrapped
+    request arrays)."""
+    if wrapped:
+        return f"<{name}>" + "".join(f"<{item}>{v}</{item}>" for v in values) + f"</{name}>"
+    return "".join(f"<{name}>{v}</{name}>" for v in values)
+
+
+async def post_pages(
+    api: httpx.AsyncClient, path: str, key: str, body: str | dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every page of a POST listing, the page token sent in the body's own format."""
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        if isinstance(body, str):
+            tail = f"<pageToken>{token}</pageToken></request>" if token else "</request>"
+            answer = await api.post(
+                BASE + path, content=body.removesuffix("</request>") + tail, headers=XML_BODY
+            )
+        else:
+            paged = {**body, "pageToken": token} if token else body
+            answer = await api.post(BASE + path, json=paged)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        items += page[key]
+        token = page.get("nextPageToken")
+        if token is None:
+            return items
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["repeated", "wrapped"])
+async def test_list_users_v2_by_post_xml_body_answers_as_json(
+    api: httpx.AsyncClient, wrapped: bool
+) -> None:
+    users = (await api.get(f"{BASE}/user/v2")).json()
+    departments = sorted({u["departmentId"] for u in users})[:2]
+    xml = (
+        "<request><pageSize>3</pageSize>"
+        + xml_list("departments", departments, wrapped=wrapped)
+        + "</request>"
+    )
+    json_body = {"pageSize": 3, "departments": departments}
+    by_xml = await api.post(f"{BASE}/users/v2", content=xml, headers=XML_BODY)
+    by_json = await api.post(f"{BASE}/users/v2", json=json_body)
+    assert by_xml.status_code == by_json.status_code == 200, by_xml.text
+    assert by_xml.json() == by_json.json()
+    assert "nextPageToken" in by_json.json()
+    every = await post_pages(api, "/users/v2", "userProfiles", xml)
+    assert every == await post_pages(api, "/users/v2", "userProfiles", json_body)
+    assert [u["userId"] for u in every] == [
+        u["userId"] for u in users if u["departmentId"] in departments
+    ]
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["repeated", "wrapped"])
+async def test_list_users_v2_by_post_xml_string_filters_answer_as_json(
+    api: httpx.AsyncClient, wrapped: bool
+) -> None:
+    users = (await api.get(f"{BASE}/user/v2")).json()
+    chosen = [users[10], users[20], users[30]]
+    logins = [u["fields"]["login"] for u in chosen]
+    emails = [u["fields"]["email"] for u in chosen[:2]]
+    xml = (
+        "<request>"
+        + xml_list("logins", logins, wrapped=wrapped, item="login")
+        + xml_list("emails", emails, wrapped=wrapped, item="email")
+        + "</request>"
+    )
+    by_xml = await api.post(f"{BASE}/users/v2", content=xml, headers=XML_BODY)
+    by_json = await api.post(f"{BASE}/users/v2", json={"logins": logins, "emails": emails})
+    assert by_xml.status_code == by_json.status_code == 200, by_xml.text
+    assert by_xml.json() == by_json.json()
+    found = {u["userId"] for u in by_json.json()["userProfiles"]}
+    assert found == {u["userId"] for u in chosen[:2]}
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["repeated", "wrapped"])
+async def test_list_content_by_post_xml_body_answers_as_json(
+    api: httpx.AsyncClient, wrapped: bool
+) -> None:
+    content = (await api.get(f"{BASE}/content")).json()
+    courses = [c["contentItemId"] for c in content if c["contentItemType"] == "Course"][:5]
+    track = next(c["contentItemId"] for c in content if c["contentItemType"] == "LearningTrack")
+    ids = [*courses, track]
+    xml = (
+        "<request><pageSize>2</pageSize>"
+        + xml_list("contentItemIds", ids, wrapped=wrapped)
+        + xml_list("contentTypes", ["Course"], wrapped=wrapped, item="contentType")
+        + "</request>"
+    )
+    json_body = {"pageSize": 2, "contentItemIds": ids, "contentTypes": ["Course"]}
+    by_xml = await api.post(f"{BASE}/contents", content=xml, headers=XML_BODY)
+    by_json = await api.post(f"{BASE}/contents", json=json_body)
+    assert by_xml.status_code == by_json.status_code == 200, by_xml.text
+    assert by_xml.json() == by_json.json()
+    assert "nextPageToken" in by_json.json()
+    every = await post_pages(api, "/contents", "contentItems", xml)
+    assert every == await post_pages(api, "/contents", "contentItems", json_body)
+    assert [c["contentItemId"] for c in every] == [
+        c["contentItemId"] for c in content if c["contentItemId"] in courses
+    ]
+
+
+async def test_list_content_by_post_xml_body_answers_xml_like_json(
+    api: httpx.AsyncClient,
+) -> None:
+    xml = "<request><contentTypes>LearningTrack</contentTypes></request>"
+    by_json = await api.post(f"{BASE}/contents", json={"contentTypes": ["LearningTrack"]})
+    answer = await api.post(
+        f"{BASE}/contents", content=xml, headers={**XML_BODY, "Accept": "application/xml"}
+    )
+    assert answer.status_code == 200
+    root = xml_of(answer)
+    items = root.find("contentItems")
+    assert items is not None
+    expected = [c["contentItemId"] for c in by_json.json()["contentItems"]]
+    assert expected and [i.findtext("contentItemId") for i in items] == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "xml", "detail"),
+    [
+        ("/users/v2", "<request><userIds>42</userIds></request>", "userIds"),
+        ("/users/v2", "<request><pageSize>many</pageSize></request>", "pageSize"),
+        ("/contents", "<request><contentTypes>Movie</contentTypes></request>", "contentTypes"),
+        ("/contents", "<query><contentTypes>Course</contentTypes></query>", "<request>"),
+    ],
+)
+async def test_list_by_post_bad_xml_body_is_400_like_json(
+    api: httpx.AsyncClient, path: str, xml: str, detail: str
+) -> None:
+    answer = await api.post(BASE + path, content=xml, headers=XML_BODY)
+    assert detail in assert_error(answer, 400)
+
+
 @pytest.mark.parametrize("kind", ["json", "xml"])
 async def test_change_enrollment_accepts_xml_and_json(api: httpx.AsyncClient, kind: str) -> None:
     target = (await api.get(f"{BASE}/enrollments", params={"pageSize": 1})).json()["enrollments"]

@@ -7,6 +7,8 @@ its own sandbox. Time moves only through the sandbox's clock: nothing here sleep
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -26,7 +28,7 @@ from core.errors import (
     RateLimitError,
     UnsupportedOperationError,
 )
-from core.models import Course, Enrollment, EnrollmentStatus, ExternalCourse, User
+from core.models import Course, Enrollment, EnrollmentStatus, ExternalCourse, Skill, User
 from sandbox.app import Sandbox, sandbox_credentials, sandbox_of
 from sandbox.vendors.kombo import KomboBackend
 from tests.conftest import IN_PROCESS_URL, in_process_client
@@ -94,6 +96,45 @@ async def free_pair(kombo: KomboConnector) -> tuple[User, Course]:
     raise AssertionError("every active user has a progression in every active revision")
 
 
+@contextlib.asynccontextmanager
+async def held_actions(
+    client: httpx.AsyncClient,
+    credentials: dict[str, str],
+    count: int,
+    release: asyncio.Event | None = None,
+) -> AsyncIterator[Awaitable[list[httpx.Response]]]:
+    """``count`` action requests held in flight: each enters its handler (and so counts
+    against the limit), which then waits for the rest of its body until ``release`` is set (on
+    leaving, when none is given), and all have answered once the block is left. They deactivate
+    a course that does not exist, so each is answered 404 and changes nothing. Yields an
+    awaitable of their answers."""
+    release = release or asyncio.Event()
+    started = [asyncio.Event() for _ in range(count)]
+    headers = {
+        "Authorization": f"Bearer {credentials['api_key']}",
+        "X-Integration-Id": credentials["integration_id"],
+    }
+
+    async def held(n: int) -> AsyncIterator[bytes]:
+        yield b"{"
+        started[n].set()
+        await release.wait()
+        yield b"}"
+
+    url = f"{credentials['base_url']}/lms/courses/no-such-course/deactivate"
+    tasks = [
+        asyncio.create_task(client.post(url, content=held(n), headers=headers))
+        for n in range(count)
+    ]
+    try:
+        async with asyncio.timeout(60):  # a guard only: every wait ends on an event
+            await asyncio.gather(*(event.wait() for event in started))
+        yield asyncio.gather(*tasks)
+    finally:
+        release.set()
+        await asyncio.gather(*tasks, return_exceptions=True)  # none is left running
+
+
 async def open_progression(kombo: KomboConnector) -> Enrollment:
     return await anext(aiter(kombo.list_enrollments(statuses=[EnrollmentStatus.IN_PROGRESS])))
 
@@ -152,6 +193,70 @@ async def test_list_enrollments_returns_every_progression_once(
     assert {EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED} <= statuses
 
 
+async def test_list_skills_returns_every_skill_once(
+    kombo: KomboConnector, sandbox: Sandbox
+) -> None:
+    skills = [s async for s in kombo.list_skills(include_deleted=True)]
+    assert len(skills) == sandbox.counts()["kombo"]["skills"]
+    assert len({s.id for s in skills}) == len(skills)
+    assert all(isinstance(s, Skill) and s.vendor == "kombo" and s.name for s in skills)
+    assert all(s.remote_id and s.created_at and s.updated_at for s in skills)
+
+
+async def test_list_skills_leaves_deleted_out_by_default(kombo: KomboConnector) -> None:
+    every = {s.id: s async for s in kombo.list_skills(include_deleted=True)}
+    current = [s.id async for s in kombo.list_skills()]
+    deleted = every.keys() - set(current)
+    assert deleted
+    assert all(every[i].remote_data["remote_deleted_at"] for i in deleted)
+    assert not any(every[i].remote_data["remote_deleted_at"] for i in current)
+
+
+async def test_list_skills_are_the_skills_courses_teach(kombo: KomboConnector) -> None:
+    skills = {s.id: s.name async for s in kombo.list_skills(include_deleted=True)}
+    taught = {
+        assignment["skill"]["id"]: assignment["skill"]["name"]
+        async for course in kombo.list_courses()
+        for assignment in course.remote_data["revision"]["skill_assignments"]
+    }
+    assert taught
+    assert all(skills[i] == name for i, name in taught.items())
+
+
+async def test_list_skills_filter_by_ids_and_remote_ids(kombo: KomboConnector) -> None:
+    skills = [s async for s in kombo.list_skills()][:4]
+    by_ids = [s.id async for s in kombo.list_skills(ids=[skills[2].id, skills[0].id, "nope"])]
+    both = [
+        s.id
+        async for s in kombo.list_skills(
+            ids=[skills[1].id, skills[3].id], remote_ids=[skills[3].remote_id]
+        )
+    ]
+    assert by_ids == [skills[0].id, skills[2].id]
+    assert both == [skills[3].id]
+
+
+async def test_list_skills_updated_after_keeps_those_changed_since(
+    kombo: KomboConnector,
+) -> None:
+    skills = [s async for s in kombo.list_skills()]
+    since = sorted(s.updated_at for s in skills if s.updated_at)[len(skills) // 2]
+    found = [s.id async for s in kombo.list_skills(updated_after=since)]
+    assert found == [s.id for s in skills if s.updated_at and s.updated_at >= since]
+    assert 0 < len(found) < len(skills)
+
+
+async def test_list_skills_small_pages_match_large(
+    sandbox_app: Starlette, credentials: dict[str, str]
+) -> None:
+    async with in_process_client(sandbox_app) as client:
+        small = build(client, credentials, page_size=2)
+        large = build(client, credentials)
+        ids_small = [s.id async for s in small.list_skills(include_deleted=True)]
+        ids_large = [s.id async for s in large.list_skills(include_deleted=True)]
+    assert ids_small == ids_large
+
+
 async def test_list_enrollments_course_refs_are_listed_courses(kombo: KomboConnector) -> None:
     revisions = {c.id async for c in kombo.list_courses(include_deleted=True)}
     courses = {e.course.id async for e in kombo.list_enrollments(include_deleted=True)}
@@ -178,6 +283,48 @@ async def test_list_users_small_pages_match_large(
         ids_small = [u.id async for u in small.list_users(include_deleted=True)]
         ids_large = [u.id async for u in large.list_users(include_deleted=True)]
     assert ids_small == ids_large
+
+
+async def test_list_enrollments_pages_stable_while_records_change(
+    sandbox_app: Starlette, credentials: dict[str, str]
+) -> None:
+    async with in_process_client(sandbox_app) as client:
+        writer = build(client, credentials)
+        before = [e async for e in writer.list_enrollments()]
+        open_ones = [
+            n
+            for n, e in enumerate(before)
+            if e.status in (EnrollmentStatus.ENROLLED, EnrollmentStatus.IN_PROGRESS)
+        ]
+        seen_one = before[next(n for n in open_ones if n < 50)].id
+        later_one = before[next(n for n in open_ones if n >= 150)].id
+        listing = build(client, credentials, page_size=50).list_enrollments()
+        listed = [await anext(listing)]  # the first page is read
+        for progression_id in (seen_one, later_one):
+            await writer.complete(progression_id, score=75)
+        listed.extend([e async for e in listing])
+    assert [e.id for e in listed] == [e.id for e in before]
+    statuses = {e.id: e.status for e in listed}
+    assert statuses[seen_one] is not EnrollmentStatus.COMPLETED  # read before it changed
+    assert statuses[later_one] is EnrollmentStatus.COMPLETED
+
+
+async def test_list_courses_pages_stable_while_courses_change(
+    sandbox_app: Starlette, credentials: dict[str, str]
+) -> None:
+    async with in_process_client(sandbox_app) as client:
+        writer = build(client, credentials)
+        before = [c async for c in writer.list_courses()]
+        course_ids = list(dict.fromkeys(c.remote_data["course_id"] for c in before))
+        seen_one, later_one = course_ids[0], course_ids[-3]
+        listing = build(client, credentials, page_size=5).list_courses()
+        listed = [await anext(listing)]
+        for course_id in (seen_one, later_one):
+            await writer.deactivate_course(course_id)
+        listed.extend([c async for c in listing])
+    assert [c.id for c in listed] == [c.id for c in before]
+    later = [c for c in listed if c.remote_data["course_id"] == later_one]
+    assert later and all(c.status == "inactive" for c in later)
 
 
 async def test_list_users_filter_by_work_email_ignores_case(kombo: KomboConnector) -> None:
@@ -364,7 +511,7 @@ async def test_enroll_inactive_revision_raises_bad_request(kombo: KomboConnector
 
 async def test_unenroll_unsupported(kombo: KomboConnector) -> None:
     existing = await anext(aiter(kombo.list_enrollments()))
-    with pytest.raises(UnsupportedOperationError, match="unenroll is not supported by kombo"):
+    with pytest.raises(UnsupportedOperationError, match="unenroll is not supported by Kombo"):
         await kombo.unenroll(user_id=existing.user.id, course_id=existing.course.id)
 
 
@@ -570,6 +717,57 @@ async def test_enroll_concurrency_limit_raises_rate_limit_error(
     assert info.value.status == 429
     assert info.value.code == "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"
     assert "in flight" in info.value.message
+
+
+async def test_enroll_31st_concurrent_action_at_default_limit_raises_rate_limit_error(
+    sandbox_app: Starlette, credentials: dict[str, str], backend: KomboBackend
+) -> None:
+    limit = backend.max_concurrent_actions
+    assert limit == 30  # Kombo's documented limit, left at its default
+    async with in_process_client(sandbox_app) as client:
+        kombo = build(client, credentials, max_retries=0)
+        user, course = await free_pair(kombo)
+        async with held_actions(client, credentials, limit) as in_flight:
+            assert backend.in_flight == {credentials["integration_id"]: limit}
+            with pytest.raises(RateLimitError) as info:
+                await kombo.enroll(user_id=user.id, course_id=course.id)
+        assert [a.status_code for a in await in_flight] == [404] * limit
+        assert backend.in_flight == {}
+        enrollment = await kombo.enroll(user_id=user.id, course_id=course.id)
+    assert (info.value.status, info.value.code) == (429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED")
+    assert "30" in info.value.message
+    assert enrollment.status is EnrollmentStatus.ENROLLED
+
+
+async def test_enroll_31st_concurrent_action_retried_once_slots_free(
+    sandbox_app: Starlette, credentials: dict[str, str], backend: KomboBackend
+) -> None:
+    statuses: list[int] = []
+    release = asyncio.Event()
+    held: list[Awaitable[list[httpx.Response]]] = []
+
+    async def finish_held_actions_after_refusal(response: httpx.Response) -> None:
+        request = response.request
+        if request.method == "POST" and request.url.path.endswith("/lms/course-progressions"):
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                release.set()
+                await held[0]  # every held action has answered: no slot is taken
+
+    async with (
+        in_process_client(sandbox_app) as raw,
+        hooked_client(sandbox_app, finish_held_actions_after_refusal) as client,
+    ):
+        kombo = build(client, credentials, backoff_base=0)
+        user, course = await free_pair(kombo)
+        async with held_actions(
+            raw, credentials, backend.max_concurrent_actions, release
+        ) as in_flight:
+            held.append(in_flight)
+            enrollment = await kombo.enroll(user_id=user.id, course_id=course.id)
+    assert statuses == [429, 200]
+    assert enrollment.status is EnrollmentStatus.ENROLLED
+    assert backend.in_flight == {}
 
 
 async def test_sandbox_connection_builds_kombo_connector(connections: list[Connection]) -> None:

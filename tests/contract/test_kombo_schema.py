@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,30 @@ class Kombo:
         task_id: str = answer.json()["data"]["task_id"]
         return task_id
 
+    async def run_task(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """Start a bulk task, let its time pass and poll it: its ``data``."""
+        task_id = await self.task(items)
+        sandbox_of(self.app).clock.advance(self.backend.bulk_task_seconds)
+        data: dict[str, Any] = (await self.get(f"/lms/courses/bulk/{task_id}")).json()["data"]
+        return data
+
+    def advance_past_seed(self) -> None:
+        """Move the clock a day past every seeded date (whatever the machine's date)."""
+        sandbox = sandbox_of(self.app)
+        reference = sandbox.scenario.reference_date.timestamp()
+        sandbox.clock.advance(max(0.0, reference - sandbox.clock.time()) + 86_400)
+
+    async def every(self, path: str, **params: str) -> list[dict[str, Any]]:
+        """Every record of a list, following ``next``."""
+        found: list[dict[str, Any]] = []
+        cursor: dict[str, str] = {}
+        while True:
+            data = (await self.get(path, page_size="250", **params, **cursor)).json()["data"]
+            found.extend(data["results"])
+            if data["next"] is None:
+                return found
+            cursor = {"cursor": data["next"]}
+
 
 @pytest.fixture
 async def kombo(sandbox_app: Starlette) -> AsyncIterator[Kombo]:
@@ -194,7 +219,34 @@ def course_item(origin_id: str, url: str = "https://content.example.com/c/1") ->
     }
 
 
-Case = Callable[[Kombo], Awaitable[httpx.Response]]
+Call = Callable[[Kombo], Awaitable[httpx.Response]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and what it must answer: the HTTP status, the error code of an error, and
+    for a bulk task the task's ``data.status``."""
+
+    call: Call
+    status: int
+    code: str | None = None
+    task_status: str | None = None
+
+
+def ok(call: Call, task_status: str | None = None) -> Case:
+    return Case(call, 200, task_status=task_status)
+
+
+def error(call: Call, status: int, code: str = "PLATFORM.INPUT_INVALID") -> Case:
+    return Case(call, status, code)
+
+
+def _deleted(record: dict[str, Any]) -> bool:
+    """Whether Kombo marks the record deleted (a course also through a deleted revision)."""
+    revisions = record.get("revisions") or []
+    return record["remote_deleted_at"] is not None or any(
+        r["remote_deleted_at"] is not None for r in revisions
+    )
 
 
 def list_cases(path: str, extra: dict[str, str]) -> dict[str, Case]:
@@ -231,16 +283,59 @@ def list_cases(path: str, extra: dict[str, str]) -> dict[str, Case]:
     async def bad_cursor(k: Kombo) -> httpx.Response:
         return await k.get(path, cursor="forged")
 
+    async def deleted(k: Kombo) -> httpx.Response:
+        """Only records Kombo marks deleted: ``remote_deleted_at`` set."""
+        gone = [r["id"] for r in await k.every(path, include_deleted="true") if _deleted(r)]
+        assert gone, f"the seeded tenant has no deleted record in {path}"
+        answer = await k.get(path, include_deleted="true", ids=",".join(gone[:20]))
+        results = answer.json()["data"]["results"]
+        assert results and all(_deleted(r) for r in results)
+        return answer
+
     return {
-        "page": page,
-        "last_page": last_page,
-        "filtered": filtered,
-        "empty": empty,
-        "bad_key": bad_key,
-        "unknown_integration": unknown_integration,
-        "bad_page_size": bad_page_size,
-        "bad_cursor": bad_cursor,
+        "page": ok(page),
+        "last_page": ok(last_page),
+        "filtered": ok(filtered),
+        "empty": ok(empty),
+        "deleted": ok(deleted),
+        "bad_key": error(bad_key, 401, "PLATFORM.AUTHENTICATION_INVALID"),
+        "unknown_integration": error(unknown_integration, 404, "PLATFORM.INTEGRATION_NOT_FOUND"),
+        "bad_page_size": error(bad_page_size, 400),
+        "bad_cursor": error(bad_cursor, 400),
     }
+
+
+async def _courses_after_upsert(k: Kombo) -> httpx.Response:
+    """Courses the integration upserted: ``origin_id``, ``provider_id`` and ``provider`` set."""
+    task = await k.run_task([course_item("c-1"), course_item("c-2")])
+    assert task["status"] == "COMPLETED"
+    ids = [row["data"]["id"] for row in task["data"]]
+    answer = await k.get("/lms/courses", ids=",".join(ids))
+    results = answer.json()["data"]["results"]
+    assert [r["origin_id"] for r in results] == ["c-1", "c-2"]
+    assert all(r["provider"] and r["provider_id"] == r["provider"]["id"] for r in results)
+    return answer
+
+
+async def _courses_after_upsert_update(k: Kombo) -> httpx.Response:
+    """A course upserted, then updated by its ``origin_id``, listed by ``updated_after``."""
+    k.advance_past_seed()
+    await k.run_task([course_item("c-1")])
+    since = k.backend.now()
+    item = course_item("c-1")
+    item["course"]["description"] = "Updated by the provider."
+    await k.run_task([item])
+    answer = await k.get("/lms/courses", updated_after=since)
+    (course,) = answer.json()["data"]["results"]
+    assert course["origin_id"] == "c-1" and course["provider"] is not None
+    assert course["revisions"][-1]["description"] == "Updated by the provider."
+    return answer
+
+
+async def _deactivate_upserted(k: Kombo) -> httpx.Response:
+    task = await k.run_task([course_item("c-1")])
+    course_id = task["data"][0]["data"]["id"]
+    return await k.post(f"/lms/courses/{course_id}/deactivate", {})
 
 
 async def _enroll(k: Kombo) -> httpx.Response:
@@ -251,12 +346,12 @@ async def _enroll(k: Kombo) -> httpx.Response:
 
 
 async def _enroll_again(k: Kombo) -> httpx.Response:
-    progression = await k.first("/lms/course-progressions")
-    body = {
-        "user_id": progression["user_id"],
-        "course_revision_id": progression["course_revision_id"],
-    }
-    return await k.post("/lms/course-progressions", body)
+    user, revision = await k.fresh_pair()
+    body = {"user_id": user, "course_revision_id": revision}
+    assert (await k.post("/lms/course-progressions", body)).status_code == 200
+    answer = await k.post("/lms/course-progressions", body)
+    assert answer.json()["warnings"], "enrolling again answers the progression with a warning"
+    return answer
 
 
 async def _enroll_remote(k: Kombo) -> httpx.Response:
@@ -362,37 +457,45 @@ async def _deactivate_bad_body(k: Kombo) -> httpx.Response:
 
 OPERATIONS: dict[tuple[str, str], dict[str, Case]] = {
     ("GET", "/lms/users"): list_cases("/lms/users", {"work_emails": "A@EXAMPLE-CORP.COM"}),
-    ("GET", "/lms/courses"): list_cases("/lms/courses", {"remote_ids": "1,2"}),
+    ("GET", "/lms/courses"): {
+        **list_cases("/lms/courses", {"remote_ids": "1,2"}),
+        "after_bulk_upsert": ok(_courses_after_upsert),
+        "after_bulk_update": ok(_courses_after_upsert_update),
+    },
     ("GET", "/lms/skills"): list_cases("/lms/skills", {"remote_ids": "skill-1"}),
     ("GET", "/lms/course-progressions"): list_cases(
         "/lms/course-progressions", {"user_ids": "a,b", "course_ids": "c"}
     ),
     ("POST", "/lms/course-progressions"): {
-        "enrolled": _enroll,
-        "already_enrolled": _enroll_again,
-        "remote_ids": _enroll_remote,
-        "missing_field": _enroll_missing_field,
-        "unknown_user": _enroll_unknown_user,
-        "concurrency_limit": _enroll_over_limit,
+        "enrolled": ok(_enroll),
+        "already_enrolled": ok(_enroll_again),
+        "remote_ids": ok(_enroll_remote),
+        "missing_field": error(_enroll_missing_field, 400),
+        "unknown_user": error(_enroll_unknown_user, 400),
+        "concurrency_limit": error(_enroll_over_limit, 429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"),
     },
     ("POST", "/lms/course-progressions/{course_progression_id}/complete"): {
-        "completed": _complete,
-        "empty_body_remote_id": _complete_empty_body,
-        "unknown": _complete_unknown,
-        "bad_score": _complete_bad_score,
+        "completed": ok(_complete),
+        "empty_body_remote_id": ok(_complete_empty_body),
+        "unknown": error(_complete_unknown, 404),
+        "bad_score": error(_complete_bad_score, 400),
     },
-    ("POST", "/lms/courses/bulk"): {"accepted": _bulk, "invalid": _bulk_invalid},
+    ("POST", "/lms/courses/bulk"): {
+        "accepted": ok(_bulk),
+        "invalid": error(_bulk_invalid, 400),
+    },
     ("GET", "/lms/courses/bulk/{task_id}"): {
-        "pending": _task_pending,
-        "completed": _task_completed,
-        "failed": _task_failed,
-        "unknown": _task_unknown,
+        "pending": ok(_task_pending, "PENDING"),
+        "completed": ok(_task_completed, "COMPLETED"),
+        "failed": ok(_task_failed, "FAILED"),
+        "unknown": error(_task_unknown, 404),
     },
     ("POST", "/lms/courses/{course_id}/deactivate"): {
-        "deactivated": _deactivate,
-        "remote_id": _deactivate_remote,
-        "unknown": _deactivate_unknown,
-        "bad_body": _deactivate_bad_body,
+        "deactivated": ok(_deactivate),
+        "remote_id": ok(_deactivate_remote),
+        "upserted": ok(_deactivate_upserted),
+        "unknown": error(_deactivate_unknown, 404),
+        "bad_body": error(_deactivate_bad_body, 400),
     },
 }
 CASES = [
@@ -433,8 +536,14 @@ async def test_operation_answer_matches_document_schema(
     path: str,
     case: Case,
 ) -> None:
-    response = await case(kombo)
+    response = await case.call(kombo)
     assert "Traceback" not in response.text
+    assert response.status_code == case.status, response.text
+    body = response.json()
+    if case.code is not None:
+        assert body["error"]["code"] == case.code
+    if case.task_status is not None:
+        assert body["data"]["status"] == case.task_status
     assert_matches(spec, registry, method, path, response)
 
 

@@ -55,10 +55,11 @@ class Kombo:
         found: list[dict[str, Any]] = answer.json()["data"]["results"]
         return found
 
-    async def every(self, path: str, page_size: int = 250, **params: str) -> list[dict[str, Any]]:
-        """Every record of a list, following ``next``."""
+    async def every(
+        self, path: str, page_size: int = 250, cursor: str = "", **params: str
+    ) -> list[dict[str, Any]]:
+        """Every record of a list (after ``cursor``, when given), following ``next``."""
         found: list[dict[str, Any]] = []
-        cursor = ""
         while True:
             extra = {"cursor": cursor} if cursor else {}
             answer = await self.get(path, page_size=str(page_size), **params, **extra)
@@ -264,7 +265,58 @@ async def test_get_course_progressions_cursor_stable_while_records_added(kombo: 
     assert seen == [r["id"] for r in before] + [created["id"]]
 
 
-async def test_get_users_forged_cursor_is_input_invalid(kombo: Kombo) -> None:
+async def test_get_course_progressions_cursor_stable_while_records_change(kombo: Kombo) -> None:
+    before = await kombo.every(PROGRESSIONS)
+    first = (await kombo.get(PROGRESSIONS, page_size="100")).json()["data"]
+    open_ones = [n for n, p in enumerate(before) if p["status"] in ("ENROLLED", "IN_PROGRESS")]
+    seen_one = before[next(n for n in open_ones if n < 100)]["id"]
+    later_one = before[next(n for n in open_ones if n >= 200)]["id"]
+    kombo.advance_past_seed()
+    for progression_id in (seen_one, later_one):
+        done = await kombo.post(f"{PROGRESSIONS}/{progression_id}/complete", {"score": 80})
+        assert done.json()["data"]["status"] == "COMPLETED"
+    pages = [first["results"]]
+    cursor = first["next"]
+    while cursor:
+        data = (await kombo.get(PROGRESSIONS, page_size="100", cursor=cursor)).json()["data"]
+        pages.append(data["results"])
+        cursor = data["next"]
+    listed = {r["id"]: r for page in pages for r in page}
+    assert [r["id"] for page in pages for r in page] == [r["id"] for r in before]
+    assert listed[seen_one]["status"] != "COMPLETED"  # as it was when its page was read
+    assert listed[later_one]["status"] == "COMPLETED"
+
+
+async def test_get_courses_cursor_stable_while_records_change(kombo: Kombo) -> None:
+    before = await kombo.every(COURSES)
+    first = (await kombo.get(COURSES, page_size="5")).json()["data"]
+    seen_one, later_one = before[1]["id"], before[-2]["id"]
+    kombo.advance_past_seed()
+    for course_id in (seen_one, later_one):
+        assert (await kombo.post(f"{COURSES}/{course_id}/deactivate", {})).status_code == 200
+    listed = await kombo.every(COURSES, page_size=5, cursor=first["next"])
+    assert [r["id"] for r in first["results"] + listed] == [r["id"] for r in before]
+    changed = next(r for r in listed if r["id"] == later_one)
+    assert {rev["status"] for rev in changed["revisions"]} == {"INACTIVE"}
+
+
+async def test_get_course_progressions_updated_after_cursor_sees_records_that_change(
+    kombo: Kombo,
+) -> None:
+    kombo.advance_past_seed()
+    since = kombo.backend.now()
+    progressions = await kombo.every(PROGRESSIONS)
+    open_ones = [p["id"] for p in progressions if p["status"] in ("ENROLLED", "IN_PROGRESS")]
+    earliest, early, middle, late = open_ones[0], open_ones[1], open_ones[10], open_ones[-1]
+    for progression_id in (early, middle):
+        await kombo.post(f"{PROGRESSIONS}/{progression_id}/complete", {})
+    first = (await kombo.get(PROGRESSIONS, page_size="1", updated_after=since)).json()["data"]
+    assert [r["id"] for r in first["results"]] == [early]
+    for progression_id in (earliest, late):  # now changed too: one before the cursor, one after
+        await kombo.post(f"{PROGRESSIONS}/{progression_id}/complete", {})
+    rest = await kombo.every(PROGRESSIONS, page_size=1, updated_after=since, cursor=first["next"])
+    assert [r["id"] for r in rest] == [middle, late]
+
     real = (await kombo.get(USERS, page_size="5")).json()["data"]["next"]
     for forged in ("nope", real[:-2] + ("AA" if real[-2:] != "AA" else "BB"), "eyJwYWdlIjoxMn0="):
         message = assert_kombo_error(
@@ -959,6 +1011,50 @@ async def test_post_course_progressions_over_concurrency_limit_is_429(kombo: Kom
     answers = await asyncio.gather(*in_flight)
     assert [a.status_code for a in answers] == [200, 200]
     assert sorted(a.headers["concurrency-remaining"] for a in answers) == ["0", "1"]
+    assert kombo.backend.in_flight == {}
+    assert (await kombo.enroll(user, revision)).status_code == 200
+
+
+async def test_post_course_progressions_31st_concurrent_action_is_429_at_default_limit(
+    kombo: Kombo,
+) -> None:
+    limit = kombo.backend.max_concurrent_actions
+    assert limit == 30  # Kombo's documented limit, left at its default
+    integration = kombo.creds["integration_id"]
+    user, revision = await kombo.fresh_pair()
+    body = f'{{"user_id": "{user}", "course_revision_id": "{revision}"}}'.encode()
+    started = [asyncio.Event() for _ in range(limit)]
+    release = asyncio.Event()
+
+    async def held(n: int) -> AsyncIterator[bytes]:
+        """A body sent in two parts: the handler is inside its action when it asks for the
+        second, and gets it only on ``release``."""
+        yield body[:5]
+        started[n].set()
+        await release.wait()
+        yield body[5:]
+
+    in_flight = [
+        asyncio.create_task(
+            kombo.client.post(BASE + PROGRESSIONS, content=held(n), headers=kombo.headers)
+        )
+        for n in range(limit)
+    ]
+    try:
+        async with asyncio.timeout(60):  # a guard only: every wait ends on an event
+            await asyncio.gather(*(event.wait() for event in started))
+        assert kombo.backend.in_flight == {integration: limit}
+        refused = await kombo.enroll(user, revision)
+        assert (await kombo.get(USERS)).status_code == 200  # reads are exempt
+    finally:
+        release.set()
+        answers = await asyncio.gather(*in_flight)
+    message = assert_kombo_error(refused, 429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED")
+    assert "30" in message and refused.headers["concurrency-remaining"] == "0"
+    assert [a.status_code for a in answers] == [200] * limit
+    remaining = sorted(int(a.headers["concurrency-remaining"]) for a in answers)
+    assert remaining == list(range(limit))
+    assert len({a.json()["data"]["id"] for a in answers}) == 1  # one progression, answered 30x
     assert kombo.backend.in_flight == {}
     assert (await kombo.enroll(user, revision)).status_code == 200
 

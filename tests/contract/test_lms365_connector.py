@@ -19,6 +19,7 @@ from core.connectors.lms365 import LMS365Connector, mapping
 from core.errors import (
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     NotFoundError,
     PermissionDeniedError,
     UnsupportedOperationError,
@@ -79,6 +80,30 @@ async def sessions_of(raw: httpx.AsyncClient, course_id: str) -> list[str]:
         f"{V2}/CourseSessions", params={"$filter": f"CourseId eq {course_id}", "$select": "Id"}
     )
     return [s["Id"] for s in response.json()["value"]]
+
+
+async def notifications(raw: httpx.AsyncClient) -> list[str]:
+    """The e-mails LMS365 sent (the sandbox's event log), oldest first."""
+    response = await raw.get("/_sandbox/events", params={"vendor": "lms365"})
+    assert response.status_code == 200, response.text
+    return [event["event"] for event in response.json()["events"]]
+
+
+async def group_with_members(raw: httpx.AsyncClient) -> tuple[dict[str, Any], set[str]]:
+    """The smallest group of two members or more, and its members' ids (the department's
+    active users)."""
+    response = await raw.get(
+        f"{V2}/Groups",
+        params={"$filter": "MemberCount ge 2", "$orderby": "MemberCount", "$top": "1"},
+    )
+    (group,) = response.json()["value"]
+    title = str(group["Title"]).replace("'", "''")
+    users = await raw.get(
+        f"{V2}/Users", params={"$filter": f"Department eq '{title}' and IsActive eq true"}
+    )
+    members = {u["Id"] for u in users.json()["value"]}
+    assert len(members) == group["MemberCount"]
+    return group, members
 
 
 async def free_user(raw: httpx.AsyncClient, course_id: str) -> User:
@@ -326,3 +351,159 @@ async def test_unenroll_deletes_enrollment(lms365: LMS365Connector) -> None:
     assert left == []
     with pytest.raises(NotFoundError):
         await lms365.unenroll(user_id=enrollment.user.id, course_id=enrollment.course.id)
+
+
+# -- instructor-led enrollment types (seed 004) ------------------------------------------------
+
+
+@pytest.mark.parametrize("enrollment_type", ["SingleSession", "MultipleSessions"])
+async def test_enroll_without_session_asks_to_pick_one(
+    lms365: LMS365Connector, raw: httpx.AsyncClient, enrollment_type: str
+) -> None:
+    course = await course_of_type(raw, enrollment_type)
+    user = await free_user(raw, course["Id"])
+    enrollment = await lms365.enroll(user_id=user.id, course_id=course["Id"])
+    assert (enrollment.user.id, enrollment.course.id) == (user.id, course["Id"])
+    assert enrollment.status == EnrollmentStatus.ENROLLED
+    assert enrollment.custom_fields["course_session_ids"] == []
+    assert await notifications(raw) == ["session_selection_required"]
+    mine = [e async for e in lms365.list_enrollments(user_ids=[user.id])]
+    (listed,) = [e for e in mine if e.course.id == course["Id"]]
+    assert listed.id == enrollment.id and listed.custom_fields["course_session_ids"] == []
+
+
+async def test_enroll_all_sessions_without_session_registers_for_all(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "AllSessions")
+    sessions = [s.id async for s in lms365.list_sessions(course_id=course["Id"])]
+    assert len(sessions) >= 2
+    user = await free_user(raw, course["Id"])
+    enrollment = await lms365.enroll(user_id=user.id, course_id=course["Id"])
+    assert enrollment.custom_fields["course_session_ids"] == sessions
+    assert await notifications(raw) == ["enrollment"]
+
+
+async def test_enroll_all_sessions_with_one_session_registers_only_it(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "AllSessions")
+    sessions = [s.id async for s in lms365.list_sessions(course_id=course["Id"])]
+    user = await free_user(raw, course["Id"])
+    enrollment = await lms365.enroll(
+        user_id=user.id, course_id=course["Id"], options={EnrollOption.SESSION: sessions[1]}
+    )
+    assert enrollment.custom_fields["course_session_ids"] == [sessions[1]]
+    assert await notifications(raw) == ["enrollment"]
+
+
+# -- groups and POST Enrollments ---------------------------------------------------------------
+
+
+async def test_enroll_group_by_id_enrolls_each_member(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    group, members = await group_with_members(raw)
+    course = await course_of_type(raw, "AllSessions")
+    sessions = [s.id async for s in lms365.list_sessions(course_id=course["Id"])]
+    of_course = f"CourseId eq {course['Id']}"
+    before = await count(raw, "Enrollments", of_course)
+    enrolled = await count(raw, "Enrollments", f"{of_course} and UserId in ({', '.join(members)})")
+    enrollments = await lms365.enroll_group(course_id=course["Id"], group_id=group["Id"])
+    assert {e.user.id for e in enrollments} == members
+    assert {e.course.id for e in enrollments} == {course["Id"]}
+    assert all(e.custom_fields["course_session_ids"] == sessions for e in enrollments)
+    created = await count(raw, "Enrollments", of_course) - before
+    assert created == len(members) - enrolled > 0
+    assert await notifications(raw) == ["enrollment"] * created
+    listed = {e.id async for e in lms365.list_enrollments(course_ids=[course["Id"]])}
+    assert {e.id for e in enrollments} <= listed
+
+
+async def test_enroll_group_by_login_name_with_session_keeps_existing_enrollment(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    group, members = await group_with_members(raw)
+    course = await course_of_type(raw, "MultipleSessions")
+    first, second, *_ = [s.id async for s in lms365.list_sessions(course_id=course["Id"])]
+    member = sorted(members)[0]
+    earlier = await lms365.enroll(
+        user_id=member, course_id=course["Id"], options={EnrollOption.SESSION: first}
+    )
+    enrollments = await lms365.enroll_group(
+        course_id=course["Id"], login_name=group["LoginName"], sessions=second
+    )
+    assert {e.user.id for e in enrollments} == members
+    assert all(second in e.custom_fields["course_session_ids"] for e in enrollments)
+    (again,) = [e for e in enrollments if e.user.id == member]
+    assert again.id == earlier.id
+    assert sorted(again.custom_fields["course_session_ids"]) == sorted([first, second])
+
+
+async def test_enroll_group_unknown_group_raises_not_found(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "AllSessions")
+    with pytest.raises(NotFoundError) as caught:
+        await lms365.enroll_group(
+            course_id=course["Id"], group_id="00000000-0000-4000-8000-000000000000"
+        )
+    assert caught.value.status == 404 and caught.value.code == "NotFound"
+    assert await notifications(raw) == []
+
+
+async def test_enroll_group_unknown_login_name_raises_bad_request(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "AllSessions")
+    with pytest.raises(BadRequestError) as caught:
+        await lms365.enroll_group(
+            course_id=course["Id"], login_name="c:0o.c|federateddirectoryclaimprovider|nobody"
+        )
+    assert caught.value.status == 400 and "No user or group" in caught.value.message
+
+
+async def test_create_enrollment_sets_fields_at_creation(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "AllSessions")
+    user = await free_user(raw, course["Id"])
+    registered = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+    due = datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
+    created = await lms365.create_enrollment(
+        user_id=user.id,
+        course_id=course["Id"],
+        passing_status=EnrollmentStatus.IN_PROGRESS,
+        registration_date=registered,
+        due_date=due,
+        progress=30,
+    )
+    assert (created.user.id, created.course.id) == (user.id, course["Id"])
+    assert created.status == EnrollmentStatus.IN_PROGRESS
+    assert (created.enrolled_at, created.due_at) == (registered, due)
+    assert created.started_at is not None and created.progress_percent == 30
+    assert created.custom_fields["course_session_ids"] == []  # unlike Enroll on this course
+    assert await notifications(raw) == ["enrollment"]
+    mine = [e async for e in lms365.list_enrollments(user_ids=[user.id])]
+    (listed,) = [e for e in mine if e.id == created.id]
+    assert (listed.status, listed.due_at) == (EnrollmentStatus.IN_PROGRESS, due)
+
+
+async def test_create_enrollment_already_enrolled_raises_conflict(
+    lms365: LMS365Connector,
+) -> None:
+    existing = await anext(aiter(lms365.list_enrollments()))
+    with pytest.raises(ConflictError) as caught:
+        await lms365.create_enrollment(user_id=existing.user.id, course_id=existing.course.id)
+    assert caught.value.status == 409 and caught.value.code == "Conflict"
+    assert "already enrolled" in caught.value.message
+
+
+async def test_create_enrollment_unknown_user_raises_not_found(
+    lms365: LMS365Connector, raw: httpx.AsyncClient
+) -> None:
+    course = await course_of_type(raw, "SingleSession")
+    with pytest.raises(NotFoundError):
+        await lms365.create_enrollment(
+            user_id="00000000-0000-4000-8000-000000000000", course_id=course["Id"]
+        )

@@ -53,6 +53,22 @@ def user_item(**overrides: Any) -> dict[str, Any]:
     return item
 
 
+def skill_item(**overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": "9mTkq2VbZ4xYhN8pLcR3sWfA",
+        "remote_id": "skill-12",
+        "name": "Data literacy",
+        "remote_created_at": "2023-02-01T08:30:00.000Z",
+        "remote_deleted_at": None,
+        "changed_at": "2023-03-01T09:00:00.000Z",
+        "remote_data": None,
+        "custom_fields": None,
+        "integration_fields": [],
+    }
+    item.update(overrides)
+    return item
+
+
 def revision_item(number: int, **overrides: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": f"rev{number}",
@@ -186,6 +202,36 @@ def test_map_user_tolerates_nulls() -> None:
     assert user.emails == ()
     assert user.status is None
     assert user.updated_at is None
+
+
+# -- skills ------------------------------------------------------------------------------------
+
+
+def test_map_skill_fields() -> None:
+    item = skill_item()
+    skill = mapping.map_skill(item)
+    assert (skill.id, skill.remote_id, skill.vendor) == (
+        "9mTkq2VbZ4xYhN8pLcR3sWfA",
+        "skill-12",
+        "kombo",
+    )
+    assert skill.name == "Data literacy"
+    assert skill.created_at == datetime(2023, 2, 1, 8, 30, tzinfo=UTC)
+    assert skill.updated_at == datetime(2023, 3, 1, 9, 0, tzinfo=UTC)
+    assert skill.remote_data == item
+
+
+def test_map_skill_deleted_keeps_remote_deleted_at() -> None:
+    skill = mapping.map_skill(skill_item(remote_deleted_at="2024-05-01T00:00:00.000Z"))
+    assert skill.remote_data["remote_deleted_at"] == "2024-05-01T00:00:00.000Z"
+
+
+def test_map_skill_tolerates_nulls() -> None:
+    skill = mapping.map_skill(
+        skill_item(name=None, remote_created_at=None, changed_at="not a date")
+    )
+    assert skill.name == ""
+    assert (skill.created_at, skill.updated_at) == (None, None)
 
 
 # -- courses -----------------------------------------------------------------------------------
@@ -524,9 +570,17 @@ def test_capabilities_exclude_unenroll() -> None:
     assert KomboConnector.capabilities.supports(Operation.ENROLL)
 
 
+def test_capabilities_include_list_skills() -> None:
+    assert KomboConnector.capabilities.supports(Operation.LIST_SKILLS)
+
+
+def test_display_name_is_kombo() -> None:
+    assert (KomboConnector.vendor, KomboConnector.display_name) == ("kombo", "Kombo")
+
+
 async def test_unenroll_refused_before_any_request() -> None:
     async with connector(no_request) as kombo:
-        with pytest.raises(UnsupportedOperationError, match="unenroll is not supported by kombo"):
+        with pytest.raises(UnsupportedOperationError, match="unenroll is not supported by Kombo"):
             await kombo.unenroll(user_id="u1", course_id="rev1")
 
 
@@ -579,6 +633,34 @@ async def test_list_users_follows_next_with_same_filters() -> None:
     for params in (first, second):
         assert params["work_emails"] == "a@x.example,b@x.example"
         assert params["updated_after"] == "2026-01-01T00:00:00.000Z"
+
+
+async def test_list_skills_follows_next_with_same_filters() -> None:
+    handle, seen = answers(
+        ok({"next": "c2", "results": [skill_item(id="a")]}),
+        ok({"next": None, "results": [skill_item(id="b", remote_deleted_at="2024-05-01")]}),
+    )
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    async with connector(handle) as kombo:
+        skills = [
+            s.id
+            async for s in kombo.list_skills(
+                ids=["a", "b"],
+                remote_ids=["skill-1", "skill-2"],
+                updated_after=moment,
+                include_deleted=True,
+            )
+        ]
+    assert skills == ["a", "b"]
+    first, second = seen
+    assert first.url.path == second.url.path == "/v1/lms/skills"
+    assert "cursor" not in first.url.params and second.url.params["cursor"] == "c2"
+    for params in (first.url.params, second.url.params):
+        assert params["ids"] == "a,b"
+        assert params["remote_ids"] == "skill-1,skill-2"
+        assert params["updated_after"] == "2026-01-01T00:00:00.000Z"
+        assert params["include_deleted"] == "true"
+        assert params["page_size"] == "250"
 
 
 async def test_list_users_repeated_cursor_raises() -> None:

@@ -396,3 +396,111 @@ async def test_unenroll_without_enrollment_raises_not_found() -> None:
 
     with pytest.raises(NotFoundError):
         await connector(handler).unenroll(user_id=USER_ID, course_id=COURSE_ID)
+
+
+GROUP_ID = "5b0c4f52-3d3e-4a8e-9f57-3c1d6e0f7a21"
+GROUP_LOGIN = f"c:0o.c|federateddirectoryclaimprovider|{GROUP_ID}"
+OTHER_USER = "2f7f6b6e-0a57-4d7b-8d7c-2f0c4b1e9a10"
+
+
+@pytest.mark.parametrize(
+    "names",
+    [{}, {"group_id": GROUP_ID, "login_name": GROUP_LOGIN}, {"login_name": "  "}],
+    ids=["neither", "both", "blank-login"],
+)
+async def test_enroll_group_without_exactly_one_name_is_refused(names: dict[str, str]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no request expected")
+
+    with pytest.raises(BadRequestError):
+        await connector(handler).enroll_group(course_id=COURSE_ID, **names)
+
+
+async def test_enroll_group_by_id_reads_login_name_then_enrolls_it() -> None:
+    seen: list[tuple[str, str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = orjson.loads(request.content) if request.content else None
+        seen.append((request.method, request.url.path, body))
+        if request.method == "GET":
+            assert request.url.params["$select"] == "Id,LoginName"
+            return httpx.Response(200, json={"Id": GROUP_ID, "LoginName": GROUP_LOGIN})
+        members = [enrollment_item(), enrollment_item(Id="e2", UserId=OTHER_USER)]
+        return httpx.Response(201, json={"@odata.context": "x#Enrollments", "value": members})
+
+    enrollments = await connector(handler).enroll_group(
+        course_id=COURSE_ID, group_id=GROUP_ID, sessions=["s1", "s2", "s1"]
+    )
+    assert seen == [
+        ("GET", f"/odata/v2/Groups({GROUP_ID})", None),
+        (
+            "POST",
+            f"/odata/v2/Courses({COURSE_ID})/Enroll",
+            {"userLoginName": GROUP_LOGIN, "courseSessionIds": ["s1", "s2"]},
+        ),
+    ]
+    assert [(e.id, e.user.id) for e in enrollments] == [
+        (ENROLLMENT_ID, USER_ID),
+        ("e2", OTHER_USER),
+    ]
+
+
+async def test_enroll_group_login_name_of_a_user_returns_its_one_enrollment() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert orjson.loads(request.content) == {"userLoginName": LOGIN}
+        return httpx.Response(200, json=enrollment_item())
+
+    enrollments = await connector(handler).enroll_group(course_id=COURSE_ID, login_name=LOGIN)
+    assert [e.id for e in enrollments] == [ENROLLMENT_ID]
+
+
+async def test_enroll_group_follows_next_link_of_the_answer() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"value": [enrollment_item(Id="e2")]})
+        link = f"{BASE_URL}/odata/v2/Enrollments?$skiptoken=t"
+        return httpx.Response(201, json={"value": [enrollment_item()], "@odata.nextLink": link})
+
+    enrollments = await connector(handler).enroll_group(course_id=COURSE_ID, login_name=GROUP_LOGIN)
+    assert [e.id for e in enrollments] == [ENROLLMENT_ID, "e2"]
+
+
+async def test_create_enrollment_posts_ids_login_name_and_fields() -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            assert request.url.path == f"/odata/v2/Users({USER_ID})"
+            return httpx.Response(200, json={"Id": USER_ID, "LoginName": LOGIN})
+        assert request.url.path == "/odata/v2/Enrollments"
+        bodies.append(orjson.loads(request.content))
+        return httpx.Response(201, json=enrollment_item(DueDate="2026-07-01T00:00:00Z"))
+
+    created = await connector(handler).create_enrollment(
+        user_id=USER_ID.upper(),
+        course_id=COURSE_ID,
+        passing_status=EnrollmentStatus.IN_PROGRESS,
+        due_date=date(2026, 7, 1),
+        progress=40,
+    )
+    assert bodies == [
+        {
+            "CourseId": COURSE_ID,
+            "UserId": USER_ID,
+            "UserLoginName": LOGIN,
+            "CoursePassingStatus": 2,
+            "DueDate": "2026-07-01T00:00:00Z",
+            "Progress": 40,
+        }
+    ]
+    assert created.id == ENROLLMENT_ID and created.due_at == datetime(2026, 7, 1, tzinfo=UTC)
+
+
+async def test_create_enrollment_unmappable_status_is_refused_before_any_request() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no request expected")
+
+    with pytest.raises(BadRequestError):
+        await connector(handler).create_enrollment(
+            user_id=USER_ID, course_id=COURSE_ID, passing_status=EnrollmentStatus.FAILED
+        )

@@ -9,12 +9,25 @@ and falls back to page numbers when an answer carries no cursor.
 Course enrollments are read from the admin view ``GET /course/v1/courses/enrollments`` (and, for
 one learning plan's courses, ``GET /learningplan/v1/learningplans/{id}/courses/enrollments``);
 the learner view ``GET /learn/v1/enrollments`` lists course and plan enrollments together, with
-filters of its own (``list_learner_enrollments``). Enroll is
-``POST /learn/v1/enrollments/{course_id}/{user_id}`` and unenroll the matching ``DELETE``.
+filters of its own (``list_learner_enrollments``). The three admin listings sort with
+``sort_by`` and ``sort_direction`` (sent as ``sort_attr`` and ``sort_dir``; the learner view
+sends ``sort_by`` and ``sort_by_direction``). Enroll is
+``POST /learn/v1/enrollments/{course_id}/{user_id}`` with ``level``, the validity dates and
+``enrollment_fields`` (the ``ENROLLMENT_FIELDS`` option: an object of field id to value).
 A 400 whose message says the user is already enrolled is raised as ``ConflictError``. After an
 enroll the connector reads the enrollment back; when the answer said ``waiting`` (a bool, or
-0/1, as Docebo's two enroll calls differ) and the enrollment still reads as enrolled, it is
-returned as ``assigned``: on a waiting list, not yet admitted.
+0/1, as Docebo's two enroll calls differ; with or without the ``data`` wrapper, which is
+unverified for this call) and the enrollment still reads as enrolled, it is returned as
+``assigned``: on a waiting list, not yet admitted.
+
+Unenroll is ``DELETE /learn/v1/enrollments/{course_id}/{user_id}``. Docebo's Connect doc names
+the singular ``/learn/v1/enrollment/...`` for it, while every other enrollment path is plural;
+which one a tenant routes is unknown. The connector sends the plural form first (the form of
+the enroll it undoes) and, when the answer says the *route* is unknown (405, or a 404 with no
+Docebo error object or only a generic "not found" / "Page not found." message, see
+``wire.is_route_not_found``), sends the same ``DELETE`` to the singular form. A 404 that names
+the enrollment ("Enrollment not found ...") is the caller's answer and is not retried. The form
+that worked is remembered, so later unenrolls go straight to it (and still fall back).
 
 Instructor-led sessions: ``GET /course/v1/courses/{id}/sessions`` (a course without sessions
 answers 400 "does not have sessions"; that is read as no sessions), enrolling into a session is
@@ -45,7 +58,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Final, Self
 
 import httpx
 
@@ -67,6 +80,8 @@ from core.models import (
 )
 
 PAGE_SIZE = 200
+#: the two spellings of the single-enrollment path, the plural tried first (see above)
+ENROLLMENT_PATHS: Final = ("/learn/v1/enrollments", "/learn/v1/enrollment")
 TOKEN_MARGIN = 60.0
 #: plan details fetched at once while listing learning plans
 DETAIL_CONCURRENCY = 8
@@ -74,10 +89,16 @@ DETAIL_CONCURRENCY = 8
 
 class DoceboConnector(Connector):
     vendor = "docebo"
+    display_name = "Docebo"
     capabilities = Capabilities(
-        operations=frozenset(Operation),
+        operations=frozenset(Operation) - {Operation.LIST_SKILLS},
         enroll_options=frozenset(
-            {EnrollOption.LEVEL, EnrollOption.VALID_FROM, EnrollOption.VALID_UNTIL}
+            {
+                EnrollOption.LEVEL,
+                EnrollOption.VALID_FROM,
+                EnrollOption.VALID_UNTIL,
+                EnrollOption.ENROLLMENT_FIELDS,
+            }
         ),
         enrollment_filters=frozenset({"user_ids", "course_ids", "statuses"}),
         levels=("student", "tutor", "instructor", "coach"),
@@ -109,6 +130,7 @@ class DoceboConnector(Connector):
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
         self._soft_deadline_courses: frozenset[str] | None = None
+        self._unenroll_path = ENROLLMENT_PATHS[0]
 
     @classmethod
     def from_secrets(
@@ -269,10 +291,16 @@ class DoceboConnector(Connector):
         statuses: Sequence[EnrollmentStatus] = (),
         course_types: Sequence[str] = (),
         levels: Sequence[str | int] = (),
+        sort_by: str | None = None,
+        sort_direction: str | None = None,
     ) -> AsyncIterator[Enrollment]:
         """``list_enrollments`` with Docebo's other server-side filters: course types
-        (``elearning``, ``classroom``, ``webinar``) and levels (names or numbers)."""
+        (``elearning``, ``classroom``, ``webinar``) and levels (names or numbers), and its
+        sorting: ``sort_by`` an attribute (``user_id``, ``course_id``,
+        ``enrollment_created_at``, ``enrollment_date_last_updated``...), ``sort_direction``
+        ``asc`` or ``desc``."""
         params = self._course_enrollment_params(user_ids, course_ids, course_types, levels)
+        params += _sort_params(sort_by, sort_direction)
         return self._course_enrollments("/course/v1/courses/enrollments", params, statuses)
 
     def list_learning_plan_course_enrollments(
@@ -282,9 +310,15 @@ class DoceboConnector(Connector):
         user_ids: Sequence[str] = (),
         course_ids: Sequence[str] = (),
         statuses: Sequence[EnrollmentStatus] = (),
+        course_types: Sequence[str] = (),
+        levels: Sequence[str | int] = (),
+        sort_by: str | None = None,
+        sort_direction: str | None = None,
     ) -> AsyncIterator[Enrollment]:
-        """The course enrollments in the courses of one learning plan."""
-        params = self._course_enrollment_params(user_ids, course_ids, (), ())
+        """The course enrollments in the courses of one learning plan, with the filters and
+        sorting of ``list_course_enrollments``."""
+        params = self._course_enrollment_params(user_ids, course_ids, course_types, levels)
+        params += _sort_params(sort_by, sort_direction)
         path = f"/learningplan/v1/learningplans/{learning_plan_id}/courses/enrollments"
         return self._course_enrollments(path, params, statuses)
 
@@ -399,7 +433,9 @@ class DoceboConnector(Connector):
                 body["date_begin_validity"] = _wire_date(value)
             elif option is EnrollOption.VALID_UNTIL:
                 body["date_expire_validity"] = _wire_date(value)
-        path = f"/learn/v1/enrollments/{course_id}/{user_id}"
+            elif option is EnrollOption.ENROLLMENT_FIELDS:
+                body["enrollment_fields"] = _enrollment_fields(value, self.vendor)
+        path = f"{ENROLLMENT_PATHS[0]}/{course_id}/{user_id}"
         response = await self.request("POST", path, json=body)
         try:
             rows = wire.read_batch(decode_body(response), "enrolled").done
@@ -426,7 +462,19 @@ class DoceboConnector(Connector):
         )
 
     async def unenroll(self, *, user_id: str, course_id: str) -> None:
-        await self.request("DELETE", f"/learn/v1/enrollments/{course_id}/{user_id}")
+        """``DELETE`` the enrollment; on an unknown route, by the other path form (see the
+        module docstring)."""
+        first = self._unenroll_path
+        forms = [first, *(form for form in ENROLLMENT_PATHS if form != first)]
+        for index, form in enumerate(forms):
+            try:
+                await self.request("DELETE", f"{form}/{course_id}/{user_id}")
+            except (NotFoundError, BadRequestError) as err:
+                if index + 1 < len(forms) and _route_missing(err):
+                    continue
+                raise
+            self._unenroll_path = form
+            return
 
     # -- instructor-led sessions ---------------------------------------------------------------
 
@@ -541,9 +589,15 @@ class DoceboConnector(Connector):
         user_ids: Sequence[str] = (),
         learning_plan_ids: Sequence[str] = (),
         statuses: Sequence[EnrollmentStatus] = (),
+        sort_by: str | None = None,
+        sort_direction: str | None = None,
     ) -> AsyncIterator[LearningPlanEnrollment]:
+        """Learning-plan enrollments; ``sort_by`` an attribute (``user_id``,
+        ``learning_plan_id``, ``enrollment_created_at``, ``enrollment_date_last_updated``...),
+        ``sort_direction`` ``asc`` or ``desc``."""
         params: QueryParams = [("user_id[]", uid) for uid in user_ids]
         params += [("learning_plan_id[]", pid) for pid in learning_plan_ids]
+        params += _sort_params(sort_by, sort_direction)
         wanted = frozenset(statuses)
         if wanted and all(st in mapping.PLAN_SERVER_STATUSES for st in wanted):
             server = sorted({s for st in wanted for s in mapping.PLAN_SERVER_STATUSES[st]})
@@ -603,6 +657,31 @@ def _level_number(value: Any, vendor: str) -> int:
             status=400,
         )
     return number
+
+
+def _sort_params(sort_by: str | None, sort_direction: str | None) -> QueryParams:
+    """The admin listings' sorting, as ``sort_attr`` and ``sort_dir``."""
+    params: QueryParams = []
+    if sort_by:
+        params.append(("sort_attr", sort_by))
+    if sort_direction:
+        params.append(("sort_dir", sort_direction.lower()))
+    return params
+
+
+def _route_missing(err: ApiError) -> bool:
+    """Whether an error says the path is not routed at all (see ``wire.is_route_not_found``)."""
+    return err.status == 405 or (err.status == 404 and wire.is_route_not_found(err.body))
+
+
+def _enrollment_fields(value: Any, vendor: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise BadRequestError(
+            f"enrollment_fields must be a mapping of field to value, not {type(value).__name__}",
+            vendor=vendor,
+            status=400,
+        )
+    return {str(key): field for key, field in value.items()}
 
 
 def _wire_id(value: str) -> int | str:

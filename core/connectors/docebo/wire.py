@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,15 @@ def read_data(body: Any) -> Any:
 
 
 def read_batch(body: Any, done_key: str) -> BatchAnswer:
-    """``{"data": {<done_key>: [...], "errors": [...]}}``; a missing list reads as empty."""
-    data = read_data(body)
+    """``{"data": {<done_key>: [...], "errors": [...]}}``; a missing list reads as empty.
+
+    Whether Docebo wraps its enroll answers in ``data`` is unverified, so the same object
+    without the wrapper (``{<done_key>: [...], "errors"?: [...]}``) is read alike, rows and
+    their ``waiting`` flags included."""
+    if isinstance(body, Mapping) and "data" not in body and (done_key in body or "errors" in body):
+        data: Any = body
+    else:
+        data = read_data(body)
     if not isinstance(data, Mapping):
         raise ValueError("the answer's 'data' is not an object")
     done = data.get(done_key)
@@ -64,6 +71,22 @@ def read_batch(body: Any, done_key: str) -> BatchAnswer:
         done=list(done) if isinstance(done, list) else [],
         errors=[str(e) for e in errors] if isinstance(errors, list) else [],
     )
+
+
+#: messages of a 404 that no API handler answered: the reason phrase, Yii's "Page not found."
+#: and its "Unable to resolve the request ..." (lower-cased, without the final stop)
+ROUTE_NOT_FOUND_MESSAGES: Final = ("not found", "page not found")
+
+
+def is_route_not_found(body: Any) -> bool:
+    """Whether a 404's body says the path itself is unknown, not a record behind it: no
+    Docebo error object (an HTML or plain-text page from the web server), or one whose message
+    is only a generic "not found". A record's 404 names it ("Enrollment not found (...)")."""
+    if not isinstance(body, Mapping):
+        return True
+    _, message = error_details(body)
+    text = (message or "").strip().rstrip(".").lower()
+    return not text or text in ROUTE_NOT_FOUND_MESSAGES or text.startswith("unable to resolve")
 
 
 def truthy(value: Any) -> bool:

@@ -74,6 +74,7 @@ Format = Literal["json", "xml"]
 
 class ISpringConnector(Connector):
     vendor = "ispring"
+    display_name = "iSpring Learn"
     capabilities = Capabilities(
         operations=frozenset(
             {

@@ -9,14 +9,14 @@ and, through ``mapping.ERROR_CLASSES``, chooses its class. ``PLATFORM.RATE_LIMIT
 answers 429) and ``REMOTE.RATE_LIMIT_EXCEEDED`` are retried like any 429, honouring
 ``Retry-After``, and surface as ``RateLimitError`` once the retries are spent.
 
-Listing (``GET /lms/users``, ``/lms/courses``, ``/lms/course-progressions``) follows
-``data.next`` as ``cursor`` until it is null, ``page_size`` records at a time (at most 250),
-repeating the filters with every cursor. Each list method takes ``updated_after`` (records that
-changed at or after that moment, as the document defines it per endpoint: a course also when one
-of its revisions changed, a progression not when its user or revision did; sent in UTC with the
-fraction cut to milliseconds, so nothing is skipped) and ``include_deleted`` (records Kombo
-marks deleted, with ``remote_deleted_at`` in their ``remote_data``), plus the document's
-server-side filters.
+Listing (``GET /lms/users``, ``/lms/skills``, ``/lms/courses``, ``/lms/course-progressions``)
+follows ``data.next`` as ``cursor`` until it is null, ``page_size`` records at a time (at most
+250), repeating the filters with every cursor. Each list method takes ``updated_after``
+(records that changed at or after that moment, as the document defines it per endpoint: a
+course also when one of its revisions changed, a progression not when its user or revision did;
+sent in UTC with the fraction cut to milliseconds, so nothing is skipped) and
+``include_deleted`` (records Kombo marks deleted, with ``remote_deleted_at`` in their
+``remote_data``), plus the document's server-side filters.
 
 Courses: each course *revision* is one normalized ``Course`` (see ``mapping``), and listing
 yields every revision of every course, active or not, so each enrollment's course is among
@@ -57,7 +57,15 @@ from core.errors import (
     ConflictError,
     LmsTimeoutError,
 )
-from core.models import Course, Enrollment, EnrollmentStatus, ExternalCourse, ItemResult, User
+from core.models import (
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    ExternalCourse,
+    ItemResult,
+    Skill,
+    User,
+)
 
 PAGE_SIZE = 250
 MAX_PAGE_SIZE = 250
@@ -67,6 +75,7 @@ logger = logging.getLogger(__name__)
 
 class KomboConnector(Connector):
     vendor = "kombo"
+    display_name = "Kombo"
     capabilities = Capabilities(
         operations=frozenset(
             {
@@ -74,6 +83,7 @@ class KomboConnector(Connector):
                 Operation.LIST_COURSES,
                 Operation.LIST_ENROLLMENTS,
                 Operation.ENROLL,
+                Operation.LIST_SKILLS,
             }
         ),
         enrollment_filters=frozenset({"user_ids", "course_ids"}),
@@ -211,6 +221,22 @@ class KomboConnector(Connector):
         async for items in self._pages("/lms/users", params):
             for item in items:
                 yield mapping.map_user(item)
+
+    async def list_skills(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        remote_ids: Sequence[str] = (),
+        updated_after: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> AsyncIterator[Skill]:
+        """Skills, optionally only those with any of ``ids`` or ``remote_ids`` (both must match
+        when both are given)."""
+        filters = {"ids": ids, "remote_ids": remote_ids}
+        params = self._list_params(filters, updated_after, include_deleted)
+        async for items in self._pages("/lms/skills", params):
+            for item in items:
+                yield mapping.map_skill(item)
 
     async def list_courses(
         self,

@@ -31,6 +31,9 @@ into and maps to no ``Course``. The *current* revision of a course is the last o
 Users: ``status`` is ``active``/``inactive``; a deleted user's ``remote_deleted_at`` is in
 ``remote_data`` (the item as Kombo sent it), like every field of every record.
 
+Skills: ``name``, ``created_at`` from ``remote_created_at``, ``updated_at`` from ``changed_at``;
+``remote_deleted_at`` stays in ``remote_data``, as for users.
+
 Errors: Kombo says to branch on its ``code``, not on the HTTP status, so ``ERROR_CLASSES``
 chooses the branch of the error tree by code; a code it does not list (and
 ``PLATFORM.INPUT_INVALID``, which Kombo also answers for an id that names nothing) goes by the
@@ -63,6 +66,7 @@ from core.models import (
     EnrollmentStatus,
     ExternalCourse,
     ItemResult,
+    Skill,
     User,
     UserRef,
     raw_payload,
@@ -182,6 +186,18 @@ def map_user(item: Mapping[str, Any]) -> User:
         name=_name(first, last),
         emails=_work_email(item.get("work_email")),
         status=_lower(item.get("status")),
+        created_at=wire.parse_datetime(item.get("remote_created_at")),
+        updated_at=wire.parse_datetime(item.get("changed_at")),
+        remote_data=raw_payload(item),
+    )
+
+
+def map_skill(item: Mapping[str, Any]) -> Skill:
+    return Skill(
+        id=_str(item.get("id")),
+        vendor=VENDOR,
+        remote_id=_str(item.get("remote_id")),
+        name=_str(item.get("name")),
         created_at=wire.parse_datetime(item.get("remote_created_at")),
         updated_at=wire.parse_datetime(item.get("changed_at")),
         remote_data=raw_payload(item),

@@ -17,9 +17,33 @@ filter, so long id lists are sent in chunks of ``ID_CHUNK``, one listing per com
 Writes: ``enroll`` looks the user's login name up (``GET Users({id})``, cached) and sends
 ``POST Courses({id})/Enroll {"userLoginName", "courseSessionIds"?}``; the ``session`` option
 is one session id or a list. ``enroll_session`` is the same call with one session.
-``update_enrollment`` is ``PATCH Enrollments({id})`` with ``Prefer: return=representation``
-(a 204 is followed by a ``GET``). ``unenroll`` finds the user's enrollment in the course and
-sends ``DELETE Enrollments({id})``; ``NotFoundError`` when there is none.
+``enroll_group`` sends the same action with a group's login name (given, or read from
+``GET Groups({id})``) and returns every member's enrollment from the collection LMS365 answers.
+``create_enrollment`` is ``POST Enrollments``. ``update_enrollment`` is ``PATCH
+Enrollments({id})`` with ``Prefer: return=representation`` (a 204 is followed by a ``GET``).
+``unenroll`` finds the user's enrollment in the course and sends ``DELETE Enrollments({id})``;
+``NotFoundError`` when there is none.
+
+Which call enrolls: LMS365 has two, and ``enroll`` uses ``Courses({Id})/Enroll``. It is the
+one Zensai documents for enrolling (seed 004), and the only one that knows instructor-led
+courses: it registers for the sessions given, applies the course's enrollment type (a single-
+or multiple-session course without a session sends the "pick a session" e-mail; an
+all-sessions course registers for every session), adds sessions to an existing enrollment
+instead of failing, and takes a group. ``POST Enrollments`` registers for no session and
+answers 409 when the user is already enrolled, so it would make ``enroll`` worse for ILT
+courses and for a second call. What it adds is the enrollment's own fields at creation:
+registration, start, completion and due dates, the passing status, CEUs, duration, progress,
+written in the same request that creates it (an import of history, or an enrollment with a due
+date, without Enroll + PATCH and the window between them). So it is exposed on its own, as
+``create_enrollment``, and never chosen behind ``enroll``'s back. It sends both ``UserId`` and
+``UserLoginName`` (KB 4412917522065 lists both), so an unknown user is ``NotFoundError`` from
+the lookup, as for ``enroll``; an existing enrollment is ``ConflictError``.
+
+Group enrollment has no ``Operation`` of its own: the enum is shared by every connector (one
+declares all of it), so ``enroll_group`` is an LMS365 method, like ``update_enrollment``.
+``Groups`` is an entity set LMS365 does not document; a caller who knows the group's login name
+(the claim ``c:0o.c|federateddirectoryclaimprovider|<id>`` of a Microsoft 365 group) does not
+need it.
 """
 
 from __future__ import annotations
@@ -46,6 +70,7 @@ ID_CHUNK = 20
 
 class LMS365Connector(Connector):
     vendor = "lms365"
+    display_name = "LMS365"
     capabilities = Capabilities(
         operations=frozenset(
             {
@@ -115,6 +140,11 @@ class LMS365Connector(Connector):
     async def _pages(self, path: str, params: QueryParams) -> AsyncIterator[wire.Page]:
         """Every page of an entity set, following ``@odata.nextLink``."""
         response = await self.request("GET", path, params=params)
+        async for page in self._follow(response):
+            yield page
+
+    async def _follow(self, response: httpx.Response) -> AsyncIterator[wire.Page]:
+        """The page ``response`` holds and every page its ``@odata.nextLink`` leads to."""
         seen: set[str] = set()
         while True:
             page = self._read(response, wire.read_page)
@@ -234,6 +264,94 @@ class LMS365Connector(Connector):
             user_id=user_id, course_id=course_id, options={EnrollOption.SESSION: session_id}
         )
 
+    async def enroll_group(
+        self,
+        *,
+        course_id: str,
+        group_id: str | None = None,
+        login_name: str | None = None,
+        sessions: str | Sequence[str] | None = None,
+    ) -> list[Enrollment]:
+        """Enroll every member of a group in a course (``Courses({id})/Enroll`` with the group's
+        login name), into ``sessions`` (one id or a list) when given; without them each member
+        is handled by the course's enrollment type, as ``enroll`` is. The group is named by
+        ``group_id`` (its login name is read from ``Groups({id})``) or by ``login_name``, not
+        both. Returns the members' enrollments, new and existing (a member enrolled before
+        keeps that enrollment, with the new sessions added); a login name that names a user
+        gives that user's one."""
+        if (group_id is None) == (login_name is None):
+            raise BadRequestError(
+                "enroll_group takes a group_id or a login_name (one of them)",
+                vendor=self.vendor,
+                status=400,
+            )
+        if login_name is not None:
+            login = login_name.strip()
+            if not login:
+                raise BadRequestError(
+                    "the group's login name is empty", vendor=self.vendor, status=400
+                )
+        else:
+            assert group_id is not None
+            login = await self._group_login(group_id)
+        body: dict[str, Any] = {"userLoginName": login}
+        session_ids = self._session_ids(sessions)
+        if session_ids:
+            body["courseSessionIds"] = session_ids
+        path = f"{API}/Courses({_key(course_id)})/Enroll"
+        response = await self.request("POST", path, json=body)
+        now = self._clock()
+        answer = decode_body(response)
+        if not (isinstance(answer, Mapping) and "value" in answer):
+            item = self._read(response, wire.read_entity)
+            self._remember_login(item.get("UserId"), item.get("UserLoginName"))
+            return [mapping.map_enrollment(item, now=now)]
+        enrollments: list[Enrollment] = []
+        async for page in self._follow(response):
+            for item in page.values:
+                self._remember_login(item.get("UserId"), item.get("UserLoginName"))
+                enrollments.append(mapping.map_enrollment(item, now=now))
+        return enrollments
+
+    async def create_enrollment(
+        self,
+        *,
+        user_id: str,
+        course_id: str,
+        passing_status: EnrollmentStatus | int | None = None,
+        registration_date: datetime | date | None = None,
+        start_date: datetime | date | None = None,
+        completion_date: datetime | date | None = None,
+        due_date: datetime | date | None = None,
+        ceus: float | None = None,
+        course_duration_minutes: int | None = None,
+        progress: int | None = None,
+    ) -> Enrollment:
+        """Create an enrollment with its fields set (``POST Enrollments``): registered for no
+        session, whatever the course's enrollment type, and ``ConflictError`` when the user is
+        already enrolled (see the module docstring for when to use ``enroll`` instead). The
+        fields are ``update_enrollment``'s; None leaves LMS365's default (registered now, not
+        started). Returns the enrollment created."""
+        fields = self._enrollment_fields(
+            passing_status=passing_status,
+            registration_date=registration_date,
+            start_date=start_date,
+            completion_date=completion_date,
+            due_date=due_date,
+            ceus=ceus,
+            course_duration_minutes=course_duration_minutes,
+            progress=progress,
+        )
+        login = await self._login_name(user_id)
+        body: dict[str, Any] = {
+            "CourseId": wire.guid(course_id) or course_id,
+            "UserId": wire.guid(user_id) or user_id,
+            "UserLoginName": login,
+            **fields,
+        }
+        response = await self.request("POST", f"{API}/Enrollments", json=body)
+        return mapping.map_enrollment(self._read(response, wire.read_entity), now=self._clock())
+
     async def update_enrollment(
         self,
         enrollment_id: str,
@@ -251,18 +369,16 @@ class LMS365Connector(Connector):
         field as it is. ``passing_status`` is ``completed``, ``enrolled`` or ``in_progress``
         (or LMS365's 0, 1, 2); LMS365 then sets or clears the dates it implies unless they are
         given. Returns the enrollment afterwards."""
-        body: dict[str, Any] = {}
-        if passing_status is not None:
-            body["CoursePassingStatus"] = self._passing_status(passing_status)
-        dates = {
-            "RegistrationDate": registration_date,
-            "StartDate": start_date,
-            "CompletionDate": completion_date,
-            "DueDate": due_date,
-        }
-        body.update({k: wire.format_datetime(v) for k, v in dates.items() if v is not None})
-        numbers = {"CEU": ceus, "CourseDuration": course_duration_minutes, "Progress": progress}
-        body.update({k: v for k, v in numbers.items() if v is not None})
+        body = self._enrollment_fields(
+            passing_status=passing_status,
+            registration_date=registration_date,
+            start_date=start_date,
+            completion_date=completion_date,
+            due_date=due_date,
+            ceus=ceus,
+            course_duration_minutes=course_duration_minutes,
+            progress=progress,
+        )
         if not body:
             raise BadRequestError("nothing to update", vendor=self.vendor, status=400)
         path = f"{API}/Enrollments({_key(enrollment_id)})"
@@ -326,6 +442,42 @@ class LMS365Connector(Connector):
                 status=400,
             )
         return list(dict.fromkeys(values))
+
+    async def _group_login(self, group_id: str) -> str:
+        """A group's login name, from ``GET Groups({id})``."""
+        path = f"{API}/Groups({_key(group_id)})"
+        response = await self.request("GET", path, params=[("$select", "Id,LoginName")])
+        login = self._read(response, wire.read_entity).get("LoginName")
+        if not login:
+            raise self._unexpected(response, f"group {group_id} has no login name")
+        return str(login)
+
+    def _enrollment_fields(
+        self,
+        *,
+        passing_status: EnrollmentStatus | int | None,
+        registration_date: datetime | date | None,
+        start_date: datetime | date | None,
+        completion_date: datetime | date | None,
+        due_date: datetime | date | None,
+        ceus: float | None,
+        course_duration_minutes: int | None,
+        progress: int | None,
+    ) -> dict[str, Any]:
+        """The writable Enrollment properties of a create or update body (None left out)."""
+        body: dict[str, Any] = {}
+        if passing_status is not None:
+            body["CoursePassingStatus"] = self._passing_status(passing_status)
+        dates = {
+            "RegistrationDate": registration_date,
+            "StartDate": start_date,
+            "CompletionDate": completion_date,
+            "DueDate": due_date,
+        }
+        body.update({k: wire.format_datetime(v) for k, v in dates.items() if v is not None})
+        numbers = {"CEU": ceus, "CourseDuration": course_duration_minutes, "Progress": progress}
+        body.update({k: v for k, v in numbers.items() if v is not None})
+        return body
 
     def _passing_status(self, value: EnrollmentStatus | int) -> int:
         if isinstance(value, EnrollmentStatus):

@@ -30,9 +30,10 @@ Errors [I: Docebo runs on Yii; its body is unverified]
 ------------------------------------------------------
 ``{"name": "<reason phrase>", "message": "<text>", "code": 0, "status": <http status>}`` with
 400 (invalid body or parameter, already enrolled), 401, 404 (unknown user, course, enrollment or
-route), 405 (wrong method) and 413 (a body over 1 MiB). Parameters are checked strictly, so a
-client bug shows as a 400 that names the parameter: an unknown ``sort_attr``/``sort_by`` value,
-an unknown status or level, a non-numeric id, a malformed date.
+route), 405 (wrong method) and 413 (a body over 1 MiB). A 404 for a record names it ("Enrollment
+not found (user 12, course 7)"); a 404 for an unknown route only says "Not Found". Parameters
+are checked strictly, so a client bug shows as a 400 that names the parameter: an unknown
+``sort_attr``/``sort_by`` value, an unknown status or level, a non-numeric id, a malformed date.
 
 Envelope and paging
 -------------------
@@ -74,7 +75,8 @@ Routes
     ``enrollment_created_at``, ``enrollment_validity_begin_date``,
     ``enrollment_validity_end_date``, ``enrollment_date_last_updated``,
     ``enrollment_completion_date``, ``enrollment_score``, ``enrollment_time_spent`` (seconds),
-    ``enrollment_completion_percentage`` (0-100) [I]. Filters: ``user_id``/``user_ids``,
+    ``enrollment_completion_percentage`` (0-100) [I], ``enrollment_fields`` (the object the
+    enroll call was given, ``{}`` for seeded enrollments) [I]. Filters: ``user_id``/``user_ids``,
     ``course_id``/``course_ids``, ``course_type`` (CSV), ``level`` (CSV of level strings),
     ``status`` (CSV of statuses; ``not_started`` is an alias of ``subscribed``),
     ``updated_from``/``updated_to``, ``sort_attr`` (``user_id``, ``course_id``,
@@ -94,8 +96,23 @@ Routes
     ``session_time_begin``, ``session_timezone`` (the user's session of an ILT course), and
     ``enrolled_sessions`` (filled only with ``get_session_details=1``: per session of the user
     ``id``, ``name``, ``description``, ``other_info``, ``date_begin``, ``date_end``,
-    ``min_enrollments``, ``max_enrollments``, ``score_base``, ``tool``, ``dates`` as above, and
-    the user's ``status``, the fields of the Connect doc's "enrolled sessions" output). Filters:
+    ``min_enrollments``, ``max_enrollments``, ``score_base``, ``tool``, ``dates`` as above, each
+    event with the user's ``attendance_status`` (below), and the user's ``status``, the fields
+    of the Connect doc's "enrolled sessions" output).
+    The Connect doc's other output fields, whose keys and values are [I]: ``image_url``
+    (``https://lmsbridge-sandbox.docebosaas.com/files/thumbnails/course-<id>.png``, ``lp-<id>``
+    for plans: the tenant's host, as in webhooks; nothing is served there), ``url`` (the
+    learner page, ``.../learn/course/<id>/<slug>`` or ``.../learn/lp/<id>/<slug>``),
+    ``rating_option`` (``only_completed`` for courses, the only enrollments the sandbox rates;
+    ``disabled`` for plans), ``can_enter_reason`` (null when ``can_enter``; else by status:
+    ``waiting_list``, ``subscription_to_confirm``, ``subscription_suspended``),
+    ``course_end_date`` (the admin item's, null: courses have no end date), ``hidden`` (false:
+    the catalog hides nothing), ``subscription`` (``{"subscribed": false, "is_active":
+    false}``: the tenant sells no subscription plans) and ``outdated`` (``{"total_users": <the
+    course's or plan's enrollments>, "already_marked": false}``: no course is outdated). The
+    doc lists an object's keys right after it, so "Subscribed" and "Is active" are read as the
+    keys of ``subscription`` and "Total users" and "Already marked" as those of ``outdated``.
+    Filters:
     ``id_user[]``, ``id_course[]``, ``code_course[]``, ``id_learning_plan[]``,
     ``code_learning_plan[]`` (a plan filter keeps the plan's own enrollment), ``status`` (CSV),
     ``type`` (CSV), ``deadline`` (validity ends between now and then), ``level`` (plan items
@@ -111,7 +128,9 @@ Routes
 ``POST /learn/v1/enrollments/{course_id}/{user_id}`` (also ``/learn/v1/enrollment/...``)
     JSON (or form) body, all optional: ``level`` (3 learner, 4 tutor, 6 instructor, 7 coach, or the
     string), ``date_begin_validity``, ``date_expire_validity`` (Docebo date or ``YYYY-MM-DD``),
-    ``enrollment_fields`` (object). 200::
+    ``enrollment_fields`` (object; stored as given and returned as the admin item's
+    ``enrollment_fields``; the tenant defines no enrollment fields, so none is checked) [I].
+    200::
 
         {"data": {"enrolled": [{"user_id": 12, "course_id": 7, "waiting": false}]},
          "version": "1.0.0", "_links": {}}
@@ -167,6 +186,10 @@ A session: ``id``, ``course_id``, ``name``, ``description``, ``other_info``, ``d
     The roster, paged: ``user_id``, ``username``, ``course_id``, ``session_id``, ``status``
     (``subscribed`` | ``waiting``), ``enrollment_date``, ``level``, and per event
     ``events: [{"id_event", "rsvp", "rsvp_updated_at", "attendance_status"}]``.
+    ``attendance_status`` [I] is null until marked; seeding marks the events that ended before
+    the scenario's reference date ``present`` for a learner who has started the course and
+    ``absent`` for one who has not or has withdrawn. The learner view shows the same value on
+    its ``enrolled_sessions[].dates``.
 ``POST /learn/v1/enrollments`` (enroll users into courses, or into a session) [V: body from
 Docebo's published schema; answer from the Connect doc]
     Body: ``user_ids``, ``course_ids`` (required), ``level`` (required by Docebo's schema;

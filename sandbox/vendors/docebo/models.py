@@ -32,7 +32,7 @@ from sandbox.vendors.docebo.exceptions import (
     Unauthorized,
     error_response,
 )
-from sandbox.vendors.docebo.render import LEVELS, USER_BASE, is_plan, wire_date
+from sandbox.vendors.docebo.render import DOMAIN, LEVELS, USER_BASE, is_plan, wire_date
 
 USERS: Final = "docebo.users"
 COURSES: Final = "docebo.courses"
@@ -45,7 +45,6 @@ RATINGS: Final = "docebo.ratings"
 ADMIN_ID: Final = 10000
 CLIENT_ID: Final = "lmsbridge-sandbox"
 ADMIN_USERNAME: Final = "admin"
-DOMAIN: Final = "lmsbridge-sandbox.docebosaas.com"
 TOKEN_TTL: Final = 3600
 MAX_PAGE_SIZE: Final = 200
 DEFAULT_PAGE_SIZE: Final = 20
@@ -250,12 +249,14 @@ class DoceboBackend(Vendor):
             if assignment.session is None:
                 continue
             doc = enrollments[assignment.index + 1]
+            session = world.sessions[assignment.session]
             roster[len(roster) + 1] = render.roster_doc(
                 users[USER_BASE + assignment.person],
                 sessions[assignment.session + 1],
                 status="subscribed",
                 enrolled_at=doc["enrollment_created_at"],
                 level=doc["enrollment_level"],
+                attendance=render.seeded_attendance(assignment.state, session, reference),
             )
         return {
             USERS: users,
@@ -473,13 +474,19 @@ class DoceboBackend(Vendor):
     def learner_item(self, doc_id: int, *, details: bool = False) -> Doc:
         doc = self.enrollments.docs[doc_id]
         if is_plan(doc):
-            return render.learner_plan_item(doc, self.plans.docs.get(doc["learning_plan_id"], {}))
+            plan_id = doc["learning_plan_id"]
+            return render.learner_plan_item(
+                doc,
+                self.plans.docs.get(plan_id, {}),
+                len(self.enrollments.lookup("learning_plan_id", plan_id)),
+            )
         return render.learner_course_item(
             doc,
             self.courses.docs.get(doc["course_id"], {}),
             self.rating(doc_id),
             self.user_sessions(doc["user_id"], doc["course_id"]),
             details,
+            len(self.enrollments.lookup("course_id", doc["course_id"])),
         )
 
     def session_item(self, session_id: int) -> Doc:

@@ -29,6 +29,15 @@ DATE_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2})?")
 
 USER_BASE: Final = 10001
+#: the tenant's own host, as webhooks (``original_domain``) and the learner view's links name it
+DOMAIN: Final = "lmsbridge-sandbox.docebosaas.com"
+TENANT_URL: Final = f"https://{DOMAIN}"
+#: why a learner cannot enter a course, by enrollment status (the others can enter) [I]
+CAN_ENTER_REASONS: Final[Mapping[str, str]] = {
+    "waiting": "waiting_list",
+    "to_confirm": "subscription_to_confirm",
+    "suspended": "subscription_suspended",
+}
 LEVELS: Final[Mapping[int, str]] = {3: "learner", 4: "tutor", 6: "instructor", 7: "coach"}
 LEVEL_NUMBERS: Final[Mapping[str, int]] = {
     "learner": 3,
@@ -262,7 +271,17 @@ def _stable(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:6], 16) % 900
 
 
-def roster_doc(user: Doc, session: Doc, *, status: str, enrolled_at: str | None, level: str) -> Doc:
+def roster_doc(
+    user: Doc,
+    session: Doc,
+    *,
+    status: str,
+    enrolled_at: str | None,
+    level: str,
+    attendance: Mapping[int, str] | None = None,
+) -> Doc:
+    """A user's place in a session; ``attendance``: the marked events, by event id."""
+    marked = attendance or {}
     return {
         "user_id": int(user["user_id"]),
         "username": user["username"],
@@ -276,24 +295,48 @@ def roster_doc(user: Doc, session: Doc, *, status: str, enrolled_at: str | None,
                 "id_event": date["id_event"],
                 "rsvp": None,
                 "rsvp_updated_at": None,
-                "attendance_status": None,
+                "attendance_status": marked.get(date["id_event"]),
             }
             for date in session["dates"]
         ],
     }
 
 
+def seeded_attendance(state: str, session: Session, reference: datetime) -> dict[int, str]:
+    """A seeded learner's attendance of a session's events that ended before ``reference``
+    (by event id): ``present`` for one who has started the course, ``absent`` for one who has
+    not or has withdrawn. Events still to come are not marked [I]."""
+    mark = "present" if state in ("in_progress", "completed", "passed", "failed") else "absent"
+    return {event.index + 1: mark for event in session.events if event.ends_at <= reference}
+
+
 # -- the learner view --------------------------------------------------------------------------
 
 
+def learner_links(kind: str, item_id: int, name: str) -> Doc:
+    """The learner view's ``image_url`` and ``url`` (the tenant's learner pages) [I]."""
+    path = "course" if kind == "course" else "lp"
+    return {
+        "image_url": f"{TENANT_URL}/files/thumbnails/{path}-{item_id}.png",
+        "url": f"{TENANT_URL}/learn/{path}/{item_id}/{slug(name)}",
+    }
+
+
 def learner_course_item(
-    doc: Doc, course: Doc, rating: int | None, sessions: Sequence[tuple[Doc, Doc]], details: bool
+    doc: Doc,
+    course: Doc,
+    rating: int | None,
+    sessions: Sequence[tuple[Doc, Doc]],
+    details: bool,
+    total_users: int = 0,
 ) -> Doc:
     """A course enrollment as ``GET /learn/v1/enrollments`` renders it (``id`` is the course).
 
-    ``sessions``: (session, the user's roster entry) for the user's sessions of the course."""
+    ``sessions``: (session, the user's roster entry) for the user's sessions of the course;
+    ``total_users``: the course's enrollments."""
     first = sessions[0][0] if sessions else None
     first_date = first["dates"][0] if first and first["dates"] else None
+    status = doc["enrollment_status"]
     return {
         "id": doc["course_id"],
         "user_id": doc["user_id"],
@@ -317,32 +360,45 @@ def learner_course_item(
         "date_last_updated": doc["enrollment_date_last_updated"],
         "subscribed_by": doc["enrollment_created_by"],
         "duration": course.get("duration"),
-        "can_enter": doc["enrollment_status"] not in ("waiting", "to_confirm", "suspended"),
-        "is_new": doc["enrollment_status"] == "subscribed",
+        **learner_links("course", doc["course_id"], doc["course_name"]),
+        # the sandbox rates completed enrollments only (its seeded ratings are theirs)
+        "rating_option": "only_completed",
+        "can_enter": status not in CAN_ENTER_REASONS,
+        "can_enter_reason": CAN_ENTER_REASONS.get(status),
+        "is_new": status == "subscribed",
         "soft_deadline": course.get("soft_deadline"),
+        "course_end_date": doc["course_end_date"],
+        "hidden": False,
+        "subscription": {"subscribed": False, "is_active": False},
+        "outdated": {"total_users": total_users, "already_marked": False},
         "location_name": first_date["location_name"] if first_date else None,
         "webinar_tool": first["tool"] if first else None,
         "session_begin_date": first_date["date"] if first_date else None,
         "session_time_begin": first_date["time_begin"] if first_date else None,
         "session_timezone": first_date["timezone"] if first_date else None,
-        "enrolled_sessions": [
-            {**_session_fields(session), "status": entry["status"]} for session, entry in sessions
-        ]
+        "enrolled_sessions": [_enrolled_session(session, entry) for session, entry in sessions]
         if details
         else [],
     }
 
 
-def _session_fields(session: Doc) -> Doc:
+def _enrolled_session(session: Doc, entry: Doc) -> Doc:
+    """One of the user's sessions: the session, the user's ``status`` in it, and per event the
+    user's ``attendance_status`` (null until marked)."""
     keys = (
         "id", "name", "description", "other_info", "date_begin", "date_end",
-        "min_enrollments", "max_enrollments", "score_base", "tool", "dates",
+        "min_enrollments", "max_enrollments", "score_base", "tool",
     )  # fmt: skip
-    return {key: session[key] for key in keys}
+    attendance = {event["id_event"]: event["attendance_status"] for event in entry["events"]}
+    dates = [
+        {**date, "attendance_status": attendance.get(date["id_event"])} for date in session["dates"]
+    ]
+    return {**{key: session[key] for key in keys}, "dates": dates, "status": entry["status"]}
 
 
-def learner_plan_item(doc: Doc, plan: Doc) -> Doc:
-    """A learning-plan enrollment as ``GET /learn/v1/enrollments`` renders it."""
+def learner_plan_item(doc: Doc, plan: Doc, total_users: int = 0) -> Doc:
+    """A learning-plan enrollment as ``GET /learn/v1/enrollments`` renders it;
+    ``total_users``: the plan's enrollments."""
     return {
         "id": doc["learning_plan_id"],
         "user_id": doc["user_id"],
@@ -366,9 +422,16 @@ def learner_plan_item(doc: Doc, plan: Doc) -> Doc:
         "date_last_updated": doc["enrollment_date_last_updated"],
         "subscribed_by": doc["enrollment_created_by"],
         "duration": None,
+        **learner_links("plan", doc["learning_plan_id"], doc["learning_plan_name"]),
+        "rating_option": "disabled",
         "can_enter": True,
+        "can_enter_reason": None,
         "is_new": doc["enrollment_status"] == "not_started",
         "soft_deadline": None,
+        "course_end_date": None,
+        "hidden": False,
+        "subscription": {"subscribed": False, "is_active": False},
+        "outdated": {"total_users": total_users, "already_marked": False},
         "courses_count": plan.get("courses_count"),
         "enrolled_sessions": [],
     }
