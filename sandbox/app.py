@@ -17,7 +17,12 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
   printed when the sandbox listens beyond loopback) every admin route but health needs
   ``Authorization: Bearer <admin token>``.
 * ``POST /_sandbox/reset``: restore the seeded state (every vendor), durable on return; the event
-  log is emptied.
+  log is emptied and the fault rules are those of the configuration again (none by default).
+* ``POST /_sandbox/faults``: add a fault rule (``sandbox.faults`` describes them), answered 201
+  with the rule and its ``id``; 400 ``{"error", "status"}`` for a rule that cannot be read.
+* ``GET /_sandbox/faults``: ``{"faults": [rule, ...]}``, each with ``fired``, the times it fired.
+* ``DELETE /_sandbox/faults/{id}``: ``{"status": "deleted", "fault": rule}`` (404 if unknown);
+  ``DELETE /_sandbox/faults``: ``{"status": "deleted", "count": n}``, every rule.
 
 Errors of the platform itself (an unknown path, a wrong method, a body over ``MAX_BODY``
 bytes, answered 413) are rendered in the format of the vendor whose prefix the path is under.
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -43,7 +48,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.clock import Clock
 from sandbox.events import EventLog
-from sandbox.http import JSONResponse
+from sandbox.faults import FaultError, FaultInjector, Faults
+from sandbox.http import BodyError, JSONResponse, read_json_object
 from sandbox.seeding import Scenario, build_world, load_scenario
 from sandbox.store import Store
 from sandbox.vendors.base import Tables, Vendor, VendorError
@@ -72,6 +78,9 @@ class SandboxConfig:
     memory: bool = False
     #: when set, every admin route but health needs ``Authorization: Bearer <admin_token>``
     admin_token: str | None = field(default=None, repr=False)
+    #: fault rules in force from the start (``sandbox.faults``), as ``POST /_sandbox/faults``
+    #: takes them
+    faults: Sequence[Mapping[str, Any]] = ()
 
 
 def default_data_dir(scenario: Scenario) -> Path:
@@ -95,6 +104,7 @@ class Sandbox:
                 cls.name: cls(self.store, self.clock, self.scenario.seed, self.events)
                 for cls in VENDORS
             }
+            self.faults = Faults(self.scenario.seed, self.vendors.values(), config.faults)
             self._seeded: Tables | None = None
             if self.store.is_empty:
                 self.store.replace_all(self.seed_tables())
@@ -137,6 +147,7 @@ class Sandbox:
     async def reset(self) -> None:
         await self.store.replace_all_async(self.seed_tables())
         self._rebuild()
+        self.faults.reset()
 
     def counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
@@ -211,11 +222,42 @@ async def events(request: Request) -> Response:
     return JSONResponse({"events": found})
 
 
+async def add_fault(request: Request) -> Response:
+    try:
+        body = await read_json_object(request)
+        rule = sandbox_of(request.app).faults.add(body)
+    except (BodyError, FaultError) as err:
+        raise HTTPException(400, str(err)) from None
+    return JSONResponse(rule.to_json(), status_code=201)
+
+
+async def list_faults(request: Request) -> Response:
+    rules = sandbox_of(request.app).faults.rules
+    return JSONResponse({"faults": [rule.to_json() for rule in rules]})
+
+
+async def delete_fault(request: Request) -> Response:
+    rule_id = request.path_params["fault_id"]
+    rule = sandbox_of(request.app).faults.remove(rule_id)
+    if rule is None:
+        raise HTTPException(404, f"no fault rule {rule_id!r}")
+    return JSONResponse({"status": "deleted", "fault": rule.to_json()})
+
+
+async def delete_faults(request: Request) -> Response:
+    removed = sandbox_of(request.app).faults.clear()
+    return JSONResponse({"status": "deleted", "count": removed})
+
+
 ADMIN_ROUTES: Final[list[BaseRoute]] = [
     Route("/health", health, methods=["GET"]),
     Route("/events", events, methods=["GET"]),
     Route("/credentials", credentials, methods=["GET"]),
     Route("/reset", reset, methods=["POST"]),
+    Route("/faults", list_faults, methods=["GET"]),
+    Route("/faults", add_fault, methods=["POST"]),
+    Route("/faults", delete_faults, methods=["DELETE"]),
+    Route("/faults/{fault_id}", delete_fault, methods=["DELETE"]),
 ]
 
 
@@ -318,6 +360,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     )
     app.state.sandbox = sandbox
     app.add_middleware(BodyLimit)
+    app.add_middleware(FaultInjector, faults=sandbox.faults)
     if sandbox.config.admin_token:
         app.add_middleware(AdminGuard, token=sandbox.config.admin_token)
     return app

@@ -1,0 +1,387 @@
+"""Fault injection: rules that make a vendor answer an error, hang up, stall or slow down.
+
+A rule (``POST /_sandbox/faults``, or ``SandboxConfig(faults=[...])`` at start) is a JSON object:
+
+* ``vendor``: ``"docebo"``, ``"kombo"``, ``"ispring"``, ``"lms365"`` or null (any; the default).
+* ``path``: a glob (:func:`fnmatch.fnmatchcase`, ``*`` also crosses ``/``) matched against the
+  path under the vendor's prefix, e.g. ``/learn/v1/enrollments*``; ``*`` by default. The query
+  string is not part of it.
+* ``methods``: a list such as ``["POST"]``; null (the default) is any method.
+* What it does, at most one of:
+
+  - ``status``: 429, 500 or 503, answered in the vendor's own error format (the one its
+    platform errors use; iSpring's in the format ``Accept`` asks for), with ``Retry-After`` when
+    ``retry_after`` (whole seconds, 429 or 503 only) is given;
+  - ``kind: "drop"``: close the connection without an answer. Under a server (uvicorn) the
+    status line is sent and the connection is closed before the body, which clients report as
+    a closed connection; in process (``httpx.ASGITransport``) :class:`DroppedConnection` is
+    raised to the caller;
+  - ``kind: "timeout"``: wait ``seconds`` (30 by default), then answer 504 in the vendor's
+    format, the answer a gateway gives up with; a client with a shorter timeout times out;
+  - nothing: only the latency below, then the vendor answers as usual.
+
+* ``latency_ms``: milliseconds added before the answer, a number or a ``[min, max]`` range.
+* ``share``: the probability (0 to 1, default 1) that a matching request fires the rule.
+* ``count``: the most times the rule fires (default unlimited); it stays listed afterwards.
+
+Rules are tried in the order they were added; the first one that matches and fires decides, and
+the others are not consulted. ``share`` and latency ranges draw from one ``random.Random``
+seeded from the scenario's seed, so a run is reproducible; a ``share`` of 0 or 1 draws nothing,
+so ``count`` alone is fully deterministic. A faulted answer carries ``X-Sandbox-Fault: <rule
+id>``. The admin API is never faulted, and paths under no vendor's prefix are not either.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from typing import Any, Final, Literal
+
+import anyio
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sandbox.vendors.base import Vendor
+from sandbox.vendors.ispring.exceptions import error_response as ispring_error
+from sandbox.vendors.ispring.formats import answer_format
+
+#: statuses a ``status`` rule may answer
+STATUSES: Final = (429, 500, 503)
+#: statuses whose answer may carry ``Retry-After``
+RETRY_AFTER_STATUSES: Final = (429, 503)
+KINDS: Final = ("drop", "timeout")
+FIELDS: Final = frozenset(
+    {
+        "vendor",
+        "path",
+        "methods",
+        "status",
+        "kind",
+        "seconds",
+        "share",
+        "count",
+        "retry_after",
+        "latency_ms",
+    }
+)
+#: the longest ``seconds`` of a timeout and the longest latency, in seconds
+MAX_WAIT: Final = 3600.0
+DEFAULT_TIMEOUT: Final = 30.0
+#: the vendor's message for each status a fault answers
+MESSAGES: Final = {
+    429: "Too many requests; slow down.",
+    500: "Internal server error.",
+    503: "The service is temporarily unavailable.",
+    504: "The upstream service did not answer in time.",
+}
+FAULT_HEADER: Final = "X-Sandbox-Fault"
+
+
+class FaultError(ValueError):
+    """A rule that cannot be read; the message says which field and why."""
+
+
+class DroppedConnection(Exception):
+    """A ``drop`` rule fired: the connection is closed without an answer."""
+
+
+Kind = Literal["status", "drop", "timeout", "latency"]
+
+
+@dataclass(slots=True)
+class FaultRule:
+    id: str
+    vendor: str | None = None
+    path: str = "*"
+    methods: frozenset[str] | None = None
+    kind: Kind = "status"
+    status: int | None = None
+    seconds: float | None = None
+    share: float = 1.0
+    count: int | None = None
+    retry_after: int | None = None
+    latency_ms: tuple[float, float] | None = None
+    #: how many times the rule fired
+    fired: int = field(default=0)
+
+    def matches(self, vendor: str, path: str, method: str) -> bool:
+        return (
+            (self.vendor is None or self.vendor == vendor)
+            and (self.methods is None or method in self.methods)
+            and (self.count is None or self.fired < self.count)
+            and (self.path == "*" or fnmatchcase(path, self.path))
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        latency: float | list[float] | None = None
+        if self.latency_ms is not None:
+            low, high = self.latency_ms
+            latency = low if low == high else [low, high]
+        return {
+            "id": self.id,
+            "vendor": self.vendor,
+            "path": self.path,
+            "methods": sorted(self.methods) if self.methods is not None else None,
+            "status": self.status,
+            "kind": None if self.kind in ("status", "latency") else self.kind,
+            "seconds": self.seconds,
+            "share": self.share,
+            "count": self.count,
+            "retry_after": self.retry_after,
+            "latency_ms": latency,
+            "fired": self.fired,
+        }
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_rule(body: Any, rule_id: str, vendors: Iterable[Vendor]) -> FaultRule:
+    """The rule ``body`` describes, or :class:`FaultError`. A null field takes its default."""
+    if not isinstance(body, Mapping):
+        raise FaultError("a fault rule must be a JSON object")
+    unknown = sorted(str(key) for key in body if key not in FIELDS)
+    if unknown:
+        raise FaultError(f"unknown field {unknown[0]!r}; a rule has {', '.join(sorted(FIELDS))}")
+    given = {key: value for key, value in body.items() if value is not None}
+    prefixes = {vendor.name: vendor.prefix for vendor in vendors}
+    rule = FaultRule(id=rule_id)
+
+    vendor = given.get("vendor")
+    if vendor is not None:
+        if vendor not in prefixes:
+            names = ", ".join(repr(name) for name in prefixes)
+            raise FaultError(f"vendor must be one of {names} or null (any), not {vendor!r}")
+        rule.vendor = vendor
+
+    path = given.get("path", "*")
+    if not isinstance(path, str) or not path.startswith(("/", "*")):
+        raise FaultError(f"path must be a glob starting with '/' or '*', not {path!r}")
+    for name, prefix in prefixes.items():
+        if (rule.vendor in (None, name)) and path.startswith(prefix + "/"):
+            raise FaultError(
+                f"path is matched under the vendor's prefix: {path[len(prefix) :]!r}, not {path!r}"
+            )
+    rule.path = path
+
+    methods = given.get("methods")
+    if methods is not None:
+        if (
+            not isinstance(methods, list)
+            or not methods
+            or not all(isinstance(m, str) and m.isalpha() for m in methods)
+        ):
+            raise FaultError(
+                f'methods must be a non-empty list such as ["POST"], or null (any), not {methods!r}'
+            )
+        rule.methods = frozenset(m.upper() for m in methods)
+
+    status, kind = given.get("status"), given.get("kind")
+    if status is not None and kind is not None:
+        raise FaultError("a rule has either status or kind, not both")
+    if status is not None:
+        if not _is_whole(status) or status not in STATUSES:
+            raise FaultError(
+                f"status must be one of {', '.join(map(str, STATUSES))}, not {status!r}"
+            )
+        rule.kind, rule.status = "status", status
+    elif kind is not None:
+        if kind not in KINDS:
+            raise FaultError(f"kind must be 'drop' or 'timeout', not {kind!r}")
+        rule.kind = kind
+    else:
+        rule.kind = "latency"
+
+    seconds = given.get("seconds")
+    if rule.kind == "timeout":
+        seconds = DEFAULT_TIMEOUT if seconds is None else seconds
+        if not _is_number(seconds) or not 0 <= seconds <= MAX_WAIT:
+            raise FaultError(f"seconds must be a number from 0 to {MAX_WAIT:g}, not {seconds!r}")
+        rule.seconds = float(seconds)
+    elif seconds is not None:
+        raise FaultError('seconds is only for kind "timeout"')
+
+    retry_after = given.get("retry_after")
+    if retry_after is not None:
+        if rule.status not in RETRY_AFTER_STATUSES:
+            raise FaultError("retry_after is only for status 429 or 503")
+        if not _is_whole(retry_after) or not 0 <= retry_after <= MAX_WAIT:
+            raise FaultError(
+                f"retry_after must be whole seconds from 0 to {MAX_WAIT:g}, not {retry_after!r}"
+            )
+        rule.retry_after = retry_after
+
+    latency = given.get("latency_ms")
+    if latency is not None:
+        low, high = (latency, latency) if _is_number(latency) else _range(latency)
+        if not 0 <= low <= high <= MAX_WAIT * 1000:
+            raise FaultError(
+                f"latency_ms must be from 0 to {MAX_WAIT * 1000:g} ms (min <= max), not {latency!r}"
+            )
+        rule.latency_ms = (float(low), float(high))
+    elif rule.kind == "latency":
+        raise FaultError(
+            'a rule needs status (429, 500, 503), kind ("drop", "timeout") or latency_ms'
+        )
+
+    share = given.get("share", 1)
+    if not _is_number(share) or not 0 <= share <= 1:
+        raise FaultError(f"share must be a number from 0 to 1, not {share!r}")
+    rule.share = float(share)
+
+    count = given.get("count")
+    if count is not None:
+        if not _is_whole(count) or count < 1:
+            raise FaultError(
+                f"count must be a whole number >= 1, or null (unlimited), not {count!r}"
+            )
+        rule.count = count
+    return rule
+
+
+def _range(value: Any) -> tuple[float, float]:
+    if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
+        return value[0], value[1]
+    raise FaultError(f"latency_ms must be a number or a [min, max] pair, not {value!r}")
+
+
+class Faults:
+    """The rules in force, their ids and the one seeded random source they draw from."""
+
+    def __init__(self, seed: int, vendors: Iterable[Vendor], start: Iterable[Any] = ()) -> None:
+        self._seed = f"lmsbridge:faults:{seed}"
+        self.vendors = tuple(vendors)
+        self.random = random.Random(self._seed)
+        self._next = 1
+        self.rules: list[FaultRule] = []
+        for index, body in enumerate(start):
+            try:
+                self.add(body)
+            except FaultError as err:
+                raise FaultError(f"fault rule {index + 1} of the configuration: {err}") from None
+        self._start = tuple(replace(rule) for rule in self.rules)
+
+    def add(self, body: Any) -> FaultRule:
+        rule = parse_rule(body, f"f{self._next}", self.vendors)
+        self._next += 1
+        self.rules.append(rule)
+        return rule
+
+    def remove(self, rule_id: str) -> FaultRule | None:
+        for index, rule in enumerate(self.rules):
+            if rule.id == rule_id:
+                return self.rules.pop(index)
+        return None
+
+    def clear(self) -> int:
+        """Remove every rule; the random source starts over. Returns how many were removed."""
+        removed = len(self.rules)
+        self.rules = []
+        self.random = random.Random(self._seed)
+        return removed
+
+    def reset(self) -> None:
+        """Back to the rules of the configuration, none fired, the random source started over."""
+        self.clear()
+        self.rules = [replace(rule) for rule in self._start]
+
+    def pick(self, vendor: str, path: str, method: str) -> FaultRule | None:
+        """The rule that fires for this request (counted as fired), or None."""
+        for rule in self.rules:
+            if not rule.matches(vendor, path, method):
+                continue
+            share = rule.share
+            if share <= 0 or (share < 1 and self.random.random() >= share):
+                continue
+            rule.fired += 1
+            return rule
+        return None
+
+    def vendor_of(self, path: str) -> tuple[Vendor, str] | None:
+        """The vendor whose prefix ``path`` is under, and the rest of the path."""
+        for vendor in self.vendors:
+            prefix = vendor.prefix
+            if path.startswith(prefix):
+                rest = path[len(prefix) :]
+                if not rest or rest[0] == "/":
+                    return vendor, rest or "/"
+        return None
+
+    def latency(self, rule: FaultRule) -> float:
+        """Seconds to wait before the rule's answer."""
+        if rule.latency_ms is None:
+            return 0.0
+        low, high = rule.latency_ms
+        return (low if low == high else self.random.uniform(low, high)) / 1000
+
+
+class FaultInjector:
+    """ASGI middleware applying :class:`Faults` to the vendors' routes. Without rules it only
+    checks that the list is empty."""
+
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.faults.rules or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = self.faults.vendor_of(scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        vendor, path = found
+        rule = self.faults.pick(vendor.name, path, scope["method"])
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        wait = self.faults.latency(rule)
+        if wait:
+            await anyio.sleep(wait)
+        if rule.kind == "latency":
+            await self.app(scope, receive, send)
+        elif rule.kind == "drop":
+            await drop(rule, send)
+        else:
+            if rule.kind == "timeout":
+                assert rule.seconds is not None
+                await anyio.sleep(rule.seconds)
+            accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+            response = fault_response(vendor, rule, accept)
+            await response(scope, receive, send)
+
+
+def fault_response(vendor: Vendor, rule: FaultRule, accept: str = "") -> Response:
+    """The rule's answer in the vendor's error format. iSpring answers JSON or XML as ``Accept``
+    asks; ``Vendor.http_error`` does not see the request, so that one choice is made here."""
+    status = rule.status or 504
+    if vendor.name == "ispring":
+        response = ispring_error(answer_format(accept), status, MESSAGES[status])
+    else:
+        response = vendor.http_error(status, MESSAGES[status])
+    if rule.retry_after is not None:
+        response.headers["Retry-After"] = str(rule.retry_after)
+    response.headers[FAULT_HEADER] = rule.id
+    return response
+
+
+async def drop(rule: FaultRule, send: Send) -> None:
+    """Start an answer and fail before its body: a server closes the connection then (nothing
+    readable reaches the client); in process the exception reaches the caller."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 502,
+            "headers": [(FAULT_HEADER.lower().encode(), rule.id.encode())],
+        }
+    )
+    raise DroppedConnection(f"fault rule {rule.id} dropped the connection")
