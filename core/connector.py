@@ -97,6 +97,9 @@ class Connector(ABC):
     capabilities: ClassVar[Capabilities]
     #: the vendor's name as people write it ("iSpring Learn"), for messages; ``vendor`` if unset
     display_name: ClassVar[str] = ""
+    #: how many learners one ``enroll_batch`` call may carry; 0 when the vendor has no call
+    #: that enrolls several learners at once (then bulk enrolls one pair per call)
+    enroll_batch_size: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -175,6 +178,17 @@ class Connector(ABC):
 
     async def unenroll(self, *, user_id: str, course_id: str) -> None:
         raise self.unsupported(Operation.UNENROLL)
+
+    async def enroll_batch(
+        self,
+        *,
+        user_ids: Sequence[str],
+        course_id: str,
+        options: Mapping[EnrollOption, Any] | None = None,
+    ) -> list[Enrollment]:
+        """Enroll several users in one course with one call, where ``enroll_batch_size`` says
+        the vendor has one; the enrollment of each pair, new or existing, in any order."""
+        raise self.unsupported("enroll_batch")
 
     # -- what a connector may implement: instructor-led sessions, learning plans, skills -------
     # Listings refuse on their first iteration, as an async generator that raised would.

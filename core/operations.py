@@ -34,11 +34,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -50,10 +50,13 @@ from core.errors import (
     LmsConnectionError,
     LmsError,
     NotFoundError,
+    RateLimitError,
     ServerError,
 )
 from core.models import Enrollment, EnrollmentStatus
 from core.view import LocalView, UnknownReference
+
+T = TypeVar("T")
 
 
 class Action(StrEnum):
@@ -320,8 +323,11 @@ async def execute(
 ) -> list[ItemReport]:
     """Carry out a plan; one report per item, in the plan's order.
 
-    At most ``concurrency`` writes are in flight. Items the journal has finished are reported
-    from it (``resumed``) and not sent again."""
+    At most ``concurrency`` calls are in flight. Enrolls go in batches where the connector has
+    a batch call (``enroll_batch_size``), one learner list per course and options. A rate limit
+    the connector could not wait out pauses every worker for the vendor's ``Retry-After``
+    (or a growing backoff) before the item is tried again. Items the journal has finished are
+    reported from it (``resumed``) and not sent again."""
     reports: list[ItemReport | None] = [None] * len(plan.items)
     total = len(plan.items)
     finished = 0
@@ -346,37 +352,105 @@ async def execute(
             pending.append(item)
 
     limit = asyncio.Semaphore(max(1, concurrency))
+    pacer = _Pacer()
 
-    async def run(item: PlanItem) -> None:
+    async def run(chunk: list[PlanItem]) -> None:
         async with limit:
-            report = await _carry_out(item, connector, view)
-        finish(report)
+            if len(chunk) == 1:
+                chunk_reports = [await _carry_out(chunk[0], connector, view, pacer)]
+            else:
+                chunk_reports = await _enroll_chunk(chunk, connector, view, pacer)
+        for report in chunk_reports:
+            finish(report)
 
     try:
         async with asyncio.TaskGroup() as group:
-            for item in pending:
-                group.create_task(run(item))
+            for chunk in _chunks(pending, connector.enroll_batch_size):
+                group.create_task(run(chunk))
     finally:
         if journal is not None:
             journal.close()
     return [report for report in reports if report is not None]
 
 
-async def _carry_out(item: PlanItem, connector: Connector, view: LocalView) -> ItemReport:
+def _chunks(items: list[PlanItem], batch_size: int) -> list[list[PlanItem]]:
+    """Each unenroll alone; enrolls grouped by course and options, ``batch_size`` at most."""
+    if batch_size <= 1:
+        return [[item] for item in items]
+    chunks: list[list[PlanItem]] = []
+    groups: dict[tuple[str | None, str], list[PlanItem]] = {}
+    for item in items:
+        if item.verdict is not Verdict.CREATE:
+            chunks.append([item])
+            continue
+        options = item.request.key.rsplit("\x1f", 1)[-1]
+        group = groups.setdefault((item.course_id, options), [])
+        group.append(item)
+        if len(group) == batch_size:
+            chunks.append(group)
+            groups[(item.course_id, options)] = []
+    chunks.extend(group for group in groups.values() if group)
+    return chunks
+
+
+class _Pacer:
+    """Holds every worker back while the vendor has asked for a pause."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    async def wait(self) -> None:
+        # A pause may be lengthened while a worker sleeps: look again after each sleep.
+        loop = asyncio.get_running_loop()
+        while (delay := self.until - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.until = max(self.until, loop.time() + seconds)
+
+
+#: how many times a rate-limited item is tried again after the connector's own retries
+RATE_LIMIT_ROUNDS = 6
+MAX_PAUSE = 60.0
+
+
+async def _paced(pacer: _Pacer, call: Callable[[], Awaitable[T]]) -> T:
+    for round_ in range(RATE_LIMIT_ROUNDS + 1):
+        await pacer.wait()
+        try:
+            return await call()
+        except RateLimitError as err:
+            if round_ == RATE_LIMIT_ROUNDS:
+                raise
+            wait = err.retry_after if err.retry_after is not None else 2.0**round_
+            pacer.pause(min(wait, MAX_PAUSE))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _carry_out(
+    item: PlanItem, connector: Connector, view: LocalView, pacer: _Pacer
+) -> ItemReport:
     assert item.user_id is not None and item.course_id is not None
     if item.verdict is Verdict.CREATE:
-        return await _enroll(item, connector, view, item.user_id, item.course_id)
-    return await _unenroll(item, connector, view, item.user_id, item.course_id)
+        return await _enroll(item, connector, view, pacer, item.user_id, item.course_id)
+    return await _unenroll(item, connector, view, pacer, item.user_id, item.course_id)
 
 
 async def _enroll(
-    item: PlanItem, connector: Connector, view: LocalView, user_id: str, course_id: str
+    item: PlanItem,
+    connector: Connector,
+    view: LocalView,
+    pacer: _Pacer,
+    user_id: str,
+    course_id: str,
 ) -> ItemReport:
-    options = dict(item.request.options)
+    options = dict(item.request.options) or None
     for attempt in range(2):
         try:
-            enrollment = await connector.enroll(
-                user_id=user_id, course_id=course_id, options=options or None
+            enrollment = await _paced(
+                pacer,
+                lambda: connector.enroll(user_id=user_id, course_id=course_id, options=options),
             )
         except ConflictError:
             found = await _lookup(connector, user_id, course_id)
@@ -402,12 +476,62 @@ async def _enroll(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+async def _enroll_chunk(
+    items: list[PlanItem], connector: Connector, view: LocalView, pacer: _Pacer
+) -> list[ItemReport]:
+    """Several learners into one course with one batch call; where the vendor refuses the
+    batch, each learner alone, so that every item gets its own answer."""
+    course_id = items[0].course_id
+    assert course_id is not None
+    user_ids = [item.user_id for item in items if item.user_id is not None]
+    options = dict(items[0].request.options) or None
+    try:
+        enrollments = await _paced(
+            pacer,
+            lambda: connector.enroll_batch(user_ids=user_ids, course_id=course_id, options=options),
+        )
+    except (LmsConnectionError, ServerError):
+        # The answer was lost: keep what landed, send the rest one by one.
+        try:
+            landed = await _lookup_many(connector, user_ids, course_id)
+        except LmsError:
+            landed = {}
+        reports = []
+        for item in items:
+            assert item.user_id is not None
+            if item.user_id in landed:
+                view.put(landed[item.user_id])
+                reports.append(_report(item, Outcome.CREATED, "enrolled", landed[item.user_id]))
+            else:
+                reports.append(await _carry_out(item, connector, view, pacer))
+        return reports
+    except LmsError:
+        return [await _carry_out(item, connector, view, pacer) for item in items]
+    by_user = {e.user.id: e for e in enrollments if e.course.id == course_id}
+    reports = []
+    for item in items:
+        found = by_user.get(item.user_id or "")
+        if found is None:
+            reports.append(
+                _report(item, Outcome.FAILED, "the vendor did not list the enrollment it made")
+            )
+        else:
+            view.put(found)
+            reports.append(_report(item, Outcome.CREATED, _enrolled_text(found), found))
+    return reports
+
+
 async def _unenroll(
-    item: PlanItem, connector: Connector, view: LocalView, user_id: str, course_id: str
+    item: PlanItem,
+    connector: Connector,
+    view: LocalView,
+    pacer: _Pacer,
+    user_id: str,
+    course_id: str,
 ) -> ItemReport:
     for attempt in range(2):
         try:
-            await connector.unenroll(user_id=user_id, course_id=course_id)
+            await _paced(pacer, lambda: connector.unenroll(user_id=user_id, course_id=course_id))
         except NotFoundError:
             view.remove(user_id, course_id)
             return _report(item, Outcome.NOT_ENROLLED, "not enrolled")
@@ -427,6 +551,21 @@ async def _unenroll(
         view.remove(user_id, course_id)
         return _report(item, Outcome.REMOVED, "unenrolled")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _lookup_many(
+    connector: Connector, user_ids: Sequence[str], course_id: str
+) -> dict[str, Enrollment]:
+    """The enrollments in one course of these users, as the vendor has them now."""
+    wanted = set(user_ids)
+    found: dict[str, Enrollment] = {}
+    async for enrollment in connector.list_enrollments(
+        user_ids=list(user_ids), course_ids=[course_id]
+    ):
+        mine = enrollment.user.id in wanted and enrollment.course.id == course_id
+        if mine and _is_enrolled(enrollment):
+            found[enrollment.user.id] = enrollment
+    return found
 
 
 async def _lookup(connector: Connector, user_id: str, course_id: str) -> Enrollment | None:

@@ -295,3 +295,76 @@ async def test_reconcile_finds_differences_between_vendors(
     finally:
         for generator in tenants:
             await generator.aclose()
+
+
+WRITE_PATHS = {
+    "docebo": "/learn/v1/enrollments/*",
+    "kombo": "/lms/course-progressions",
+    "ispring": "/enrollment",
+    "lms365": "/odata/v2/Courses(*)/Enroll",
+}
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+async def test_rate_limited_vendor_run_waits_and_finishes(
+    vendor: str, sandbox_app: Starlette, connections: list[Connection]
+) -> None:
+    """The vendor answers 429 with Retry-After more often than the connector retries: the run
+    pauses as told and still enrolls every pair, once."""
+    (connection,) = [c for c in connections if c.vendor == vendor]
+    async with in_process_client(sandbox_app) as client:
+        rule = {
+            "vendor": vendor,
+            "path": WRITE_PATHS[vendor],
+            "methods": ["POST"],
+            "status": 429,
+            "retry_after": 1,
+            "count": 3,
+        }
+        answer = await client.post("/_sandbox/faults", json=rule)
+        assert answer.status_code == 201, answer.text
+        async with connection.connector(http_client=client, max_retries=1) as connector:
+            tenant = Tenant(connection.name, connector, await LocalView.load(connector))
+            pairs = [tenant.free_pair(i) for i in range(3)]
+            outcomes = await run(tenant, [enroll(u.id, c.id) for u, c in pairs], concurrency=1)
+            assert outcomes == [Outcome.CREATED] * 3
+            after = await tenant.fresh()
+            for u, c in pairs:
+                assert after.enrollment_of(u.id, c.id) is not None
+        faults = (await client.get("/_sandbox/faults")).json()["faults"]
+        assert faults[0]["fired"] == 3
+
+
+async def test_ispring_bulk_enrolls_a_course_with_one_call(
+    sandbox_app: Starlette, connections: list[Connection]
+) -> None:
+    (connection,) = [c for c in connections if c.vendor == "ispring"]
+    inner = httpx.ASGITransport(app=sandbox_app)
+    posts: list[str] = []
+
+    class Counting(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and request.url.path.endswith("/enrollment"):
+                posts.append(request.url.path)
+            return await inner.handle_async_request(request)
+
+    async with (
+        httpx.AsyncClient(transport=Counting(), base_url="http://sandbox.test") as client,
+        connection.connector(http_client=client) as connector,
+    ):
+        tenant = Tenant(connection.name, connector, await LocalView.load(connector))
+        _, course = tenant.free_pair()
+        users = [
+            u
+            for u in tenant.view.users.values()
+            if tenant.view.enrollment_of(u.id, course.id) is None
+        ][:12]
+        requests = [enroll(u.id, course.id, due_at="2027-02-01") for u in users]
+        outcomes = await run(tenant, requests)
+        assert outcomes == [Outcome.CREATED] * 12
+        assert len(posts) == 1
+        after = await tenant.fresh()
+        for user in users:
+            enrollment = after.enrollment_of(user.id, course.id)
+            assert enrollment is not None and enrollment.due_at is not None
+            assert enrollment.due_at.date().isoformat() == "2027-02-01"

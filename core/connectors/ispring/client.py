@@ -75,6 +75,8 @@ Format = Literal["json", "xml"]
 class ISpringConnector(Connector):
     vendor = "ispring"
     display_name = "iSpring Learn"
+    #: learners per POST /enrollment in a bulk run (the body lists ids; 100 keeps it small)
+    enroll_batch_size = 100
     capabilities = Capabilities(
         operations=frozenset(
             {
@@ -409,6 +411,18 @@ class ISpringConnector(Connector):
                 status=404,
             )
         return found[0]
+
+    async def enroll_batch(
+        self,
+        *,
+        user_ids: Sequence[str],
+        course_id: str,
+        options: Mapping[EnrollOption, Any] | None = None,
+    ) -> list[Enrollment]:
+        """Many learners into one content item with one ``POST /enrollment`` (see
+        ``enroll_many``), with the options ``enroll`` takes."""
+        self.check_enroll_options(options)
+        return await self.enroll_many(user_ids, [course_id], **mapping.schedule_arguments(options))
 
     async def enroll_many(
         self,
