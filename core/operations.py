@@ -22,11 +22,12 @@ that answers "already enrolled" (Docebo's 409, the existing record from Kombo, i
 LMS365) gives ``already_enrolled``. So an enroll never creates a duplicate, and repeating a run
 is safe.
 
-A :class:`Journal` records each finished item, fsynced, in a file named after the run's content;
-running the same requests again with the same journal skips what is done and does only what is
-left (the plan is made afresh against a fresh view, so a write that landed just before an
-interruption is seen as done). Cancellation (Ctrl-C) stops scheduling, lets nothing half-write
-the journal, and leaves it valid.
+A :class:`Journal` records each finished item, fsynced, in a file named after the tenant and the
+run's content; running the same requests again with the same journal skips what is done and
+does only what is left (the plan is made afresh against a fresh view, so a write that landed
+just before an interruption is seen as done). A run that ends with nothing failed discards its
+journal: running the same requests later plans them afresh. Cancellation (Ctrl-C) stops
+scheduling, lets nothing half-write the journal, and leaves it valid.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class PlanItem:
 
 @dataclass(slots=True)
 class Plan:
-    connection: str
+    tenant: str
     vendor: str
     items: list[PlanItem]
 
@@ -136,7 +137,7 @@ class Plan:
     @property
     def run_id(self) -> str:
         """A name for the run from its connection and requests: the same run, the same id."""
-        digest = hashlib.sha256(f"{self.connection}\x1e{self.vendor}".encode())
+        digest = hashlib.sha256(f"{self.tenant}\x1e{self.vendor}".encode())
         for item in self.items:
             digest.update(item.request.key.encode() + b"\x1e")
         return digest.hexdigest()[:20]
@@ -169,10 +170,11 @@ class ItemReport:
 # -- planning ----------------------------------------------------------------------------------
 
 
-def plan(
-    connection: str, connector: Connector, view: LocalView, requests: Sequence[Request]
-) -> Plan:
-    """Sort every request into what will happen, against the view; nothing is sent."""
+def plan(tenant: str, connector: Connector, view: LocalView, requests: Sequence[Request]) -> Plan:
+    """Sort every request into what will happen, against the view; nothing is sent.
+
+    ``tenant`` names the connection and where it points (a run's journal is named after it and
+    the requests, so the same file run against another tenant is another run)."""
     capabilities = connector.capabilities
     display = connector_display_name(connector)
     items: list[PlanItem] = []
@@ -214,7 +216,7 @@ def plan(
         else:
             item.verdict = Verdict.REMOVE if enrolled else Verdict.ABSENT
     _mark_repeated_pairs(items)
-    return Plan(connection=connection, vendor=connector.vendor, items=items)
+    return Plan(tenant=tenant, vendor=connector.vendor, items=items)
 
 
 def _bad_option_value(options: Mapping[EnrollOption, Any], capabilities: Capabilities) -> str:
@@ -305,6 +307,12 @@ class Journal:
             self._handle.close()
             self._handle = None
 
+    def discard(self) -> None:
+        """Forget a run that is over: the next run of the same requests plans afresh."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+        self.done.clear()
+
 
 # -- execution ---------------------------------------------------------------------------------
 
@@ -370,7 +378,10 @@ async def execute(
     finally:
         if journal is not None:
             journal.close()
-    return [report for report in reports if report is not None]
+    done = [report for report in reports if report is not None]
+    if journal is not None and all(r.outcome is not Outcome.FAILED for r in done):
+        journal.discard()  # nothing is left to resume
+    return done
 
 
 def _chunks(items: list[PlanItem], batch_size: int) -> list[list[PlanItem]]:

@@ -275,7 +275,8 @@ async def _dispatch(
             if command == "export":
                 return await _export(connection, connector, args, output)
             requests = _requests_of(args)
-            return await _operate(connection, connector, requests, args, output)
+            tenant = source.tenant(connection)
+            return await _operate(connection, connector, requests, tenant, args, output)
 
 
 @dataclass
@@ -284,6 +285,15 @@ class Source:
 
     config: Config | None
     sandbox: list[Connection]
+    #: where the embedded sandbox keeps its state ("" in memory: nothing to resume)
+    sandbox_state: str = ""
+
+    def tenant(self, connection: Connection) -> str | None:
+        """What identifies the tenant a connection reaches, for naming run journals; None
+        when runs against it cannot be resumed (an in-memory sandbox)."""
+        if self.config is not None:
+            return f"{connection.name} {connection.base_url}"
+        return f"{connection.name} sandbox {self.sandbox_state}" if self.sandbox_state else None
 
     def names(self) -> list[str]:
         return self.config.names() if self.config else [c.name for c in self.sandbox]
@@ -308,11 +318,12 @@ async def _connections(
     from platformdirs import user_log_path
 
     from core.connections import sandbox_connections
-    from sandbox.app import create_app, sandbox_credentials
+    from sandbox.app import create_app, sandbox_credentials, sandbox_of
     from sandbox.server import SandboxServer, SandboxStartError
 
+    options = sandbox_options()
     try:
-        app = create_app(sandbox_options())
+        app = create_app(options)
         server = SandboxServer(
             app, host="127.0.0.1", port=0, log_file=user_log_path("lmsbridge") / "sandbox.log"
         )
@@ -320,7 +331,9 @@ async def _connections(
     except SandboxStartError as err:
         raise CommandError(str(err)) from None
     try:
-        yield Source(None, sandbox_connections(sandbox_credentials(app, server.base_url)))
+        directory = sandbox_of(app).directory
+        state = str(directory.resolve()) if directory is not None else ""
+        yield Source(None, sandbox_connections(sandbox_credentials(app, server.base_url)), state)
     finally:
         await asyncio.to_thread(server.stop)
 
@@ -443,11 +456,12 @@ async def _operate(
     connection: Connection,
     connector: Connector,
     requests: list[Request],
+    tenant: str | None,
     args: argparse.Namespace,
     output: Output,
 ) -> int:
     view = await _load(connection, connector, output)
-    made = plan(connection.name, connector, view, requests)
+    made = plan(tenant or connection.name, connector, view, requests)
     if args.dry_run:
         output.records([_plan_row(made, i) for i in range(len(made.items))], PLAN_COLUMNS)
         counts = made.counts()
@@ -458,7 +472,7 @@ async def _operate(
         )
         return EXIT_PARTIAL if counts[Verdict.INVALID] else EXIT_OK
     journal = None
-    if args.command == "bulk":
+    if args.command == "bulk" and tenant is not None:
         from platformdirs import user_state_path
 
         directory = args.journal_dir or user_state_path("lmsbridge") / "runs"

@@ -5,8 +5,10 @@ operation's own report."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,14 @@ from core.view import LocalView
 from tests.conftest import in_process_client
 
 VENDORS = ["docebo", "kombo", "ispring", "lms365"]
+IN_PROCESS = "http://sandbox.test"
+
+WRITE_PATHS = {
+    "docebo": "/learn/v1/enrollments/*",
+    "kombo": "/lms/course-progressions",
+    "ispring": "/enrollment",
+    "lms365": "/odata/v2/Courses(*)/Enroll",
+}
 
 
 @dataclass
@@ -49,7 +59,7 @@ class Tenant:
         for course in sorted(self.view.courses.values(), key=lambda c: c.id):
             if course.type and course.type.lower() in {"classroom", "webinar"}:
                 continue
-            if self.view.vendor == "kombo" and course.remote_data.get("status") == "INACTIVE":
+            if (course.status or "").upper() == "INACTIVE":
                 continue
             for user in sorted(self.view.users.values(), key=lambda u: u.id):
                 if self.view.enrollment_of(user.id, course.id) is None and user.emails:
@@ -57,6 +67,16 @@ class Tenant:
                         return user, course
                     found += 1
         raise AssertionError("no free pair")
+
+    def free_pairs_in_distinct_courses(self, count: int) -> list[tuple[User, Course]]:
+        pairs: list[tuple[User, Course]] = []
+        skip = 0
+        while len(pairs) < count:
+            user, course = self.free_pair(skip)
+            skip += 1
+            if all(course.id != c.id for _, c in pairs):
+                pairs.append((user, course))
+        return pairs
 
     def enrolled_pair(self) -> tuple[str, str]:
         for enrollment in sorted(self.view.enrollments.values(), key=lambda e: e.id):
@@ -179,40 +199,68 @@ async def test_unsupported_option_is_invalid_before_any_call(tenant: Tenant) -> 
     assert (await tenant.fresh()).enrollment_of(user.id, course.id) is None
 
 
+@pytest.mark.parametrize("vendor", VENDORS)
 async def test_interrupted_run_resumes_and_does_each_pair_once(
-    tenant: Tenant, tmp_path: Path
+    vendor: str, sandbox_app: Starlette, connections: list[Connection], tmp_path: Path
 ) -> None:
-    pairs = [tenant.free_pair(i) for i in range(4)]
-    requests = [enroll(u.id, c.id) for u, c in pairs]
-    made = plan(tenant.name, tenant.connector, tenant.view, requests)
-    journal = Journal.for_plan(tmp_path, made)
-    # the first run is cut short after two items: a cancelled task, as Ctrl-C gives
-    first = plan(tenant.name, tenant.connector, tenant.view, requests[:2])
-    first_reports = await execute(
-        first, tenant.connector, tenant.view, journal=Journal(journal.path)
-    )
-    assert [r.outcome for r in first_reports] == [Outcome.CREATED] * 2
-    # ... and the third landed at the vendor but was never journaled (killed in between)
-    u3, c3 = pairs[2]
-    await tenant.connector.enroll(user_id=u3.id, course_id=c3.id)
-    # resume: a fresh view, the same requests, the same journal
-    view = await tenant.fresh()
-    resumed = plan(tenant.name, tenant.connector, view, requests)
-    assert resumed.run_id == made.run_id
-    reports = await execute(resumed, tenant.connector, view, journal=Journal(journal.path))
-    assert [r.resumed for r in reports] == [True, True, False, False]
-    assert [r.outcome for r in reports] == [
-        Outcome.CREATED,
-        Outcome.CREATED,
-        Outcome.ALREADY_ENROLLED,
-        Outcome.CREATED,
-    ]
-    after = await tenant.fresh()
-    for u, c in pairs:
-        matches = [
-            e for e in after.enrollments.values() if (e.user.id, e.course.id) == (u.id, c.id)
+    """A run cancelled (as Ctrl-C does) while its third write waits on the network; one more
+    pair lands at the vendor unjournaled (as when killed between the answer and the journal).
+    Run again: the journal's items are not sent again and every pair ends enrolled once."""
+    (connection,) = [c for c in connections if c.vendor == vendor]
+    inner = httpx.ASGITransport(app=sandbox_app)
+    writes = 0
+    third_write_waiting = asyncio.Event()
+    never = asyncio.Event()
+
+    class HangsOnThirdWrite(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal writes
+            if request.method == "POST" and fnmatch(request.url.path, "*" + WRITE_PATHS[vendor]):
+                writes += 1
+                if writes == 3:
+                    third_write_waiting.set()
+                    await never.wait()  # the network hangs; the run is cancelled here
+            return await inner.handle_async_request(request)
+
+    async with (
+        httpx.AsyncClient(transport=HangsOnThirdWrite(), base_url=IN_PROCESS) as client,
+        connection.connector(http_client=client) as connector,
+    ):
+        tenant = Tenant(connection.name, connector, await LocalView.load(connector))
+        pairs = tenant.free_pairs_in_distinct_courses(5)
+        requests = [enroll(u.id, c.id) for u, c in pairs]
+        made = plan(tenant.name, connector, tenant.view, requests)
+        journal = Journal.for_plan(tmp_path, made)
+        first = asyncio.ensure_future(
+            execute(made, connector, tenant.view, concurrency=1, journal=Journal(journal.path))
+        )
+        await third_write_waiting.wait()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert len(Journal(journal.path).done) == 2
+        u4, c4 = pairs[3]
+        await connector.enroll(user_id=u4.id, course_id=c4.id)
+
+        view = await tenant.fresh()
+        resumed = plan(tenant.name, connector, view, requests)
+        assert resumed.run_id == made.run_id
+        reports = await execute(resumed, connector, view, journal=Journal(journal.path))
+        assert [r.resumed for r in reports] == [True, True, False, False, False]
+        assert [r.outcome for r in reports] == [
+            Outcome.CREATED,
+            Outcome.CREATED,
+            Outcome.CREATED,
+            Outcome.ALREADY_ENROLLED,
+            Outcome.CREATED,
         ]
-        assert len(matches) == 1
+        assert not journal.path.exists()  # nothing failed: nothing left to resume
+        after = await tenant.fresh()
+        for u, c in pairs:
+            matches = [
+                e for e in after.enrollments.values() if (e.user.id, e.course.id) == (u.id, c.id)
+            ]
+            assert len(matches) == 1
 
 
 async def test_journal_ignores_a_torn_last_line(tmp_path: Path) -> None:
@@ -295,14 +343,6 @@ async def test_reconcile_finds_differences_between_vendors(
     finally:
         for generator in tenants:
             await generator.aclose()
-
-
-WRITE_PATHS = {
-    "docebo": "/learn/v1/enrollments/*",
-    "kombo": "/lms/course-progressions",
-    "ispring": "/enrollment",
-    "lms365": "/odata/v2/Courses(*)/Enroll",
-}
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

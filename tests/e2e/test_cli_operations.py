@@ -100,8 +100,11 @@ def test_bulk_reports_each_row_and_exits_partial(
         for user in users:
             matching = [r for r in rows if (r["user_id"], r["course_id"]) == (emails[user], course)]
             assert len(matching) == 1
-    resumed = lmsbridge(data, "bulk", str(path), *common)
-    assert "resuming: 61 rows were done by an earlier run" in resumed.stderr
+    # nothing failed, so the journal is gone: the same file again is planned afresh
+    assert not list(journal.glob("*.jsonl"))
+    again = lmsbridge(data, "bulk", str(path), *common)
+    assert "resuming" not in again.stderr
+    assert [r["outcome"] for r in records(again)] == ["already_enrolled"] * 60 + ["invalid"]
 
 
 @pytest.mark.parametrize(
