@@ -23,6 +23,18 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 * ``GET /_sandbox/faults``: ``{"faults": [rule, ...]}``, each with ``fired``, the times it fired.
 * ``DELETE /_sandbox/faults/{id}``: ``{"status": "deleted", "fault": rule}`` (404 if unknown);
   ``DELETE /_sandbox/faults``: ``{"status": "deleted", "count": n}``, every rule.
+* ``/_sandbox/snapshots``, ``/namespaces``, ``/clock``, ``/activity`` and ``/journal``: the
+  developer tools of ``sandbox.admin``. A namespace's copy of the sandbox is served under
+  ``/_ns/<id>`` (``sandbox.namespaces``), with its own admin API at ``/_ns/<id>/_sandbox``.
+
+A reset also empties the request journal, puts the clock back to real time and the learner
+activity to the scenario's; it keeps snapshots and namespaces. Fault rules of the
+configuration are the scenario's ``[[faults]]`` then ``SandboxConfig.faults``.
+
+Every vendor's tenant is built from the scenario's one world (``sandbox.seeding``): Docebo's,
+the reference, holds it as is; the others hold the copy ``drift_world`` makes for their name,
+which differs when the scenario has a ``[drift]`` table (the default scenario does), so that
+reconciling two tenants has something to find.
 
 Errors of the platform itself (an unknown path, a wrong method, a body over ``MAX_BODY``
 bytes, answered 413) are rendered in the format of the vendor whose prefix the path is under.
@@ -32,8 +44,10 @@ The sandbox imports nothing from ``core``: the connectors are proven against it 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hmac
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -46,11 +60,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox.activity import Activity, parse_plan
+from sandbox.admin import NAMESPACE_ROUTES, TOOL_ROUTES
 from sandbox.clock import Clock
 from sandbox.events import EventLog
-from sandbox.faults import FaultError, FaultInjector, Faults
-from sandbox.http import BodyError, JSONResponse, read_json_object
-from sandbox.seeding import Scenario, build_world, load_scenario
+from sandbox.faults import FaultError, FaultInjector, Faults, check_rules
+from sandbox.http import BodyError, JSONResponse, read_json_object, route_path
+from sandbox.journal import Journal, JournalRecorder
+from sandbox.namespaces import NamespaceRouter, Namespaces, Spec
+from sandbox.seeding import Scenario, build_world, drift_world, load_scenario
+from sandbox.snapshots import Snapshot, Snapshots
 from sandbox.store import Store
 from sandbox.vendors.base import Tables, Vendor, VendorError
 from sandbox.vendors.docebo import DoceboBackend
@@ -64,6 +83,8 @@ VENDORS: Final[tuple[type[Vendor], ...]] = (
     ISpringBackend,
     LMS365Backend,
 )
+#: the vendor whose tenant holds the scenario's world as is; every other one drifts from it
+REFERENCE_VENDOR: Final = DoceboBackend.name
 #: the largest request body accepted (413 beyond it)
 MAX_BODY: Final = 1 << 20
 
@@ -88,9 +109,18 @@ def default_data_dir(scenario: Scenario) -> Path:
 
 
 class Sandbox:
-    """The running sandbox: the scenario, the store and every vendor's tenant."""
+    """The running sandbox: the scenario, the store and every vendor's tenant; or, with a
+    ``tenant``, one namespace's copy of them (``only`` some vendors, ``seeded`` from tables
+    already built)."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig,
+        *,
+        tenant: str = "",
+        only: Sequence[str] | None = None,
+        seeded: Tables | None = None,
+    ) -> None:
         self.config = config
         self.scenario = load_scenario(config.scenario, config.seed)
         self.directory = (
@@ -101,11 +131,32 @@ class Sandbox:
             self.clock = Clock()
             self.events = EventLog(self.store, self.clock)
             self.vendors: dict[str, Vendor] = {
-                cls.name: cls(self.store, self.clock, self.scenario.seed, self.events)
+                cls.name: cls(
+                    self.store, self.clock, self.scenario.seed, self.events, tenant=tenant
+                )
                 for cls in VENDORS
+                if only is None or cls.name in only
             }
-            self.faults = Faults(self.scenario.seed, self.vendors.values(), config.faults)
-            self._seeded: Tables | None = None
+            where = str(self.scenario.source or self.scenario.name)
+            check_rules(self.scenario.faults, self.vendors.values(), f"{where} [[faults]]")
+            check_rules(config.faults, self.vendors.values(), "the configuration")
+            rules = [*self.scenario.faults, *config.faults]
+            self.faults = Faults(self.scenario.seed, self.vendors.values(), rules)
+            timer = self.scenario.activity
+            try:
+                plan = parse_plan(timer, self.vendors, timer=True) if timer is not None else None
+            except ValueError as err:
+                raise ValueError(f"{where} [activity]: {err}") from None
+            self.activity = Activity(
+                self.store, self.vendors, f"{self.scenario.seed}:{tenant}", plan
+            )
+            self.journal = Journal(self.clock, self.vendors.values())
+            self.snapshots = Snapshots()
+            #: the namespaces made from this sandbox (None inside a namespace)
+            self.namespaces: Namespaces | None = None
+            #: seeded tables of other scenarios or seeds, for the next namespace of them
+            self.seeds: dict[tuple[Path | None, int], Tables] = {}
+            self._seeded: Tables | None = seeded
             if self.store.is_empty:
                 self.store.replace_all(self.seed_tables())
                 self._rebuild()
@@ -121,8 +172,9 @@ class Sandbox:
         if self._seeded is None:
             world = build_world(self.scenario)
             tables: Tables = {}
-            for vendor in self.vendors.values():
-                tables |= vendor.seed_tables(world)
+            for name, vendor in self.vendors.items():
+                own = world if name == REFERENCE_VENDOR else drift_world(world, name)
+                tables |= vendor.seed_tables(own)
             self._seeded = tables
         return self._seeded
 
@@ -148,6 +200,22 @@ class Sandbox:
         await self.store.replace_all_async(self.seed_tables())
         self._rebuild()
         self.faults.reset()
+        self.clock.reset()
+        self.journal.reset()
+        self.activity.reset()
+
+    async def restore(self, name: str) -> Snapshot:
+        """Swap in a snapshot's state; on any failure the state before is put back."""
+        snapshot = self.snapshots.get(name)
+        before = self.store.tables
+        try:
+            await self.store.replace_all_async(snapshot.tables)
+            self._rebuild()
+        except BaseException:
+            self.store.replace_all(before)
+            self._rebuild()
+            raise
+        return snapshot
 
     def counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
@@ -166,6 +234,9 @@ class Sandbox:
         return None
 
     def close(self) -> None:
+        self.activity.stop()
+        if self.namespaces is not None:
+            self.namespaces.close()
         self.store.close()
 
 
@@ -258,6 +329,8 @@ ADMIN_ROUTES: Final[list[BaseRoute]] = [
     Route("/faults", add_fault, methods=["POST"]),
     Route("/faults", delete_faults, methods=["DELETE"]),
     Route("/faults/{fault_id}", delete_fault, methods=["DELETE"]),
+    *TOOL_ROUTES,
+    *NAMESPACE_ROUTES,
 ]
 
 
@@ -271,7 +344,7 @@ async def vendor_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    vendor = sandbox_of(request.app).vendor_for(request.url.path)
+    vendor = sandbox_of(request.app).vendor_for(route_path(request.scope))
     if vendor is not None:
         response = vendor.http_error(exc.status_code, exc.detail)
     else:
@@ -319,7 +392,7 @@ class AdminGuard:
         self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
+        path = route_path(scope) if scope["type"] == "http" else ""
         if (
             scope["type"] == "http"
             and path.startswith("/_sandbox/")
@@ -341,18 +414,32 @@ class AdminGuard:
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox as an ASGI app; its state is open (and seeded) on return."""
     sandbox = Sandbox(config or SandboxConfig())
+    sandbox.namespaces = Namespaces(functools.partial(_make_namespace, sandbox))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         try:
+            sandbox.activity.start()
             yield {}
         finally:
             sandbox.close()
 
+    return build_app(sandbox, lifespan=lifespan)
+
+
+def build_app(
+    sandbox: Sandbox,
+    lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
+) -> Starlette:
+    """The app serving ``sandbox``: its vendors, its admin API and its middleware (from the
+    outside in: namespaces, the admin token, the journal, faults, the body limit)."""
     routes: list[BaseRoute] = [
         Mount(vendor.prefix, routes=vendor.routes()) for vendor in sandbox.vendors.values()
     ]
-    routes.append(Mount("/_sandbox", routes=ADMIN_ROUTES))
+    admin = ADMIN_ROUTES
+    if sandbox.namespaces is None:
+        admin = [route for route in ADMIN_ROUTES if route not in NAMESPACE_ROUTES]
+    routes.append(Mount("/_sandbox", routes=admin))
     app = Starlette(
         routes=routes,
         exception_handlers={VendorError: vendor_error, HTTPException: http_error},
@@ -361,6 +448,44 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     app.state.sandbox = sandbox
     app.add_middleware(BodyLimit)
     app.add_middleware(FaultInjector, faults=sandbox.faults)
+    app.add_middleware(JournalRecorder, journal=sandbox.journal)
     if sandbox.config.admin_token:
         app.add_middleware(AdminGuard, token=sandbox.config.admin_token)
+    if sandbox.namespaces is not None:
+        app.add_middleware(NamespaceRouter, namespaces=sandbox.namespaces)
     return app
+
+
+#: seeded tables of scenarios other than the sandbox's own, kept for the next namespace
+_SEEDS_KEPT: Final = 4
+
+
+def _make_namespace(root: Sandbox, ns_id: str, spec: Spec) -> tuple[Sandbox, Starlette]:
+    """A namespace's sandbox (in memory, seeded from ``spec``) and its app."""
+    scenario = spec.scenario or root.config.scenario
+    seed = spec.seed
+    if seed is None and spec.scenario is None:
+        seed = root.scenario.seed
+    config = dataclasses.replace(
+        root.config, scenario=scenario, seed=seed, memory=True, data_dir=None, faults=()
+    )
+    only = spec.vendors
+    names = tuple(cls.name for cls in VENDORS if only is None or cls.name in only)
+    probe = load_scenario(scenario, seed)
+    seeded: Tables | None = None
+    if (probe.source, probe.seed) == (root.scenario.source, root.scenario.seed):
+        seeded = root.seed_tables()
+    else:
+        seeded = root.seeds.get((probe.source, probe.seed))
+    if seeded is not None:
+        seeded = {t: docs for t, docs in seeded.items() if t.partition(".")[0] in names}
+        if {t.partition(".")[0] for t in seeded} != set(names):
+            seeded = None  # kept for fewer vendors than this one has
+    sandbox = Sandbox(config, tenant=ns_id, only=only, seeded=seeded)
+    if seeded is None and only is None:
+        root.seeds[(probe.source, probe.seed)] = sandbox.seed_tables()
+        while len(root.seeds) > _SEEDS_KEPT:
+            root.seeds.pop(next(iter(root.seeds)))
+    with contextlib.suppress(RuntimeError):  # the scenario's activity timer, from the loop
+        sandbox.activity.start()
+    return sandbox, build_app(sandbox)

@@ -18,6 +18,15 @@ A rule (``POST /_sandbox/faults``, or ``SandboxConfig(faults=[...])`` at start) 
     raised to the caller;
   - ``kind: "timeout"``: wait ``seconds`` (30 by default), then answer 504 in the vendor's
     format, the answer a gateway gives up with; a client with a shorter timeout times out;
+  - ``kind: "rate_limit"``: the vendor's rate limit, a token bucket of ``burst`` requests
+    (default ``per_hour``) refilled at ``per_hour`` requests an hour (Docebo's documented
+    1,000 by default; the other vendors publish no figure, so it is required), the refill
+    sped up by ``scale`` (default 1; 3600 makes "1,000 an hour" 1,000 a second). A request
+    that finds the bucket empty is answered 429 in the vendor's format with ``Retry-After``
+    (whole seconds until a token is back, at least 1); one that finds a token goes on to the
+    next rules. One bucket per vendor (a rule with ``vendor`` null has one for each), refilled in
+    real time, not the sandbox clock. Takes no ``share``, ``count``, ``latency_ms`` or
+    ``retry_after``. (Kombo's limit of 30 concurrent writes is always on, in its emulation.)
   - nothing: only the latency below, then the vendor answers as usual.
 
 * ``latency_ms``: milliseconds added before the answer, a number or a ``[min, max]`` range.
@@ -29,12 +38,16 @@ the others are not consulted. ``share`` and latency ranges draw from one ``rando
 seeded from the scenario's seed, so a run is reproducible; a ``share`` of 0 or 1 draws nothing,
 so ``count`` alone is fully deterministic. A faulted answer carries ``X-Sandbox-Fault: <rule
 id>``. The admin API is never faulted, and paths under no vendor's prefix are not either.
+
+Rules come from ``POST /_sandbox/faults``, from the configuration (``lmsbridge sandbox --fault
+JSON``) and from the scenario file's ``[[faults]]`` tables, which a reset brings back.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -44,6 +57,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.http import route_path
 from sandbox.vendors.base import Vendor
 from sandbox.vendors.ispring.exceptions import error_response as ispring_error
 from sandbox.vendors.ispring.formats import answer_format
@@ -52,7 +66,7 @@ from sandbox.vendors.ispring.formats import answer_format
 STATUSES: Final = (429, 500, 503)
 #: statuses whose answer may carry ``Retry-After``
 RETRY_AFTER_STATUSES: Final = (429, 503)
-KINDS: Final = ("drop", "timeout")
+KINDS: Final = ("drop", "timeout", "rate_limit")
 FIELDS: Final = frozenset(
     {
         "vendor",
@@ -65,8 +79,17 @@ FIELDS: Final = frozenset(
         "count",
         "retry_after",
         "latency_ms",
+        "per_hour",
+        "burst",
+        "scale",
     }
 )
+RATE_FIELDS: Final = frozenset({"per_hour", "burst", "scale"})
+#: each vendor's documented request rate per hour (vendors.md 1.3: Docebo, 1,000 an hour); the
+#: others publish none
+DOCUMENTED_PER_HOUR: Final = {"docebo": 1000.0}
+MAX_PER_HOUR: Final = 1e9
+MAX_SCALE: Final = 1e6
 #: the longest ``seconds`` of a timeout and the longest latency, in seconds
 MAX_WAIT: Final = 3600.0
 DEFAULT_TIMEOUT: Final = 30.0
@@ -77,7 +100,10 @@ MESSAGES: Final = {
     503: "The service is temporarily unavailable.",
     504: "The upstream service did not answer in time.",
 }
+RATE_LIMITED: Final = "Rate limit exceeded: too many requests; retry after the time given."
 FAULT_HEADER: Final = "X-Sandbox-Fault"
+#: the ASGI scope key naming the rule that fired for a request (the journal reads it)
+FAULT_SCOPE: Final = "lmsbridge.fault"
 
 
 class FaultError(ValueError):
@@ -88,7 +114,27 @@ class DroppedConnection(Exception):
     """A ``drop`` rule fired: the connection is closed without an answer."""
 
 
-Kind = Literal["status", "drop", "timeout", "latency"]
+Kind = Literal["status", "drop", "timeout", "latency", "rate_limit"]
+
+
+@dataclass(slots=True)
+class Bucket:
+    """A token bucket of ``capacity`` tokens refilled at ``rate`` tokens a second (real time)."""
+
+    capacity: float
+    rate: float
+    tokens: float
+    updated: float = field(default_factory=time.monotonic)
+
+    def take(self) -> float:
+        """Take a token: 0 when one was there, else the seconds until one is."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 @dataclass(slots=True)
@@ -104,8 +150,30 @@ class FaultRule:
     count: int | None = None
     retry_after: int | None = None
     latency_ms: tuple[float, float] | None = None
+    #: a rate limit's requests an hour (before ``scale``), bucket size and speed-up
+    per_hour: float | None = None
+    burst: float | None = None
+    scale: float = 1.0
+    #: a rate limit's bucket per vendor
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    #: the ``Retry-After`` of the request a rate limit refused last
+    wait: int = 1
     #: how many times the rule fired
     fired: int = field(default=0)
+
+    def limited(self, vendor: str) -> bool:
+        """A rate limit: take a token from ``vendor``'s bucket; True when there was none."""
+        bucket = self.buckets.get(vendor)
+        if bucket is None:
+            per_hour = self.per_hour or DOCUMENTED_PER_HOUR[vendor]
+            capacity = self.burst or per_hour
+            rate = per_hour * self.scale / 3600
+            bucket = self.buckets[vendor] = Bucket(capacity, rate, capacity)
+        wait = bucket.take()
+        if not wait:
+            return False
+        self.wait = max(1, math.ceil(wait))
+        return True
 
     def matches(self, vendor: str, path: str, method: str) -> bool:
         return (
@@ -120,6 +188,18 @@ class FaultRule:
         if self.latency_ms is not None:
             low, high = self.latency_ms
             latency = low if low == high else [low, high]
+        if self.kind == "rate_limit":
+            return {
+                "id": self.id,
+                "vendor": self.vendor,
+                "path": self.path,
+                "methods": sorted(self.methods) if self.methods is not None else None,
+                "kind": self.kind,
+                "per_hour": self.per_hour,
+                "burst": self.burst,
+                "scale": self.scale,
+                "fired": self.fired,
+            }
         return {
             "id": self.id,
             "vendor": self.vendor,
@@ -195,10 +275,15 @@ def parse_rule(body: Any, rule_id: str, vendors: Iterable[Vendor]) -> FaultRule:
         rule.kind, rule.status = "status", status
     elif kind is not None:
         if kind not in KINDS:
-            raise FaultError(f"kind must be 'drop' or 'timeout', not {kind!r}")
+            raise FaultError(f"kind must be 'drop', 'timeout' or 'rate_limit', not {kind!r}")
         rule.kind = kind
     else:
         rule.kind = "latency"
+    if rule.kind == "rate_limit":
+        return _rate_limit(rule, given, prefixes)
+    rated = sorted(RATE_FIELDS & given.keys())
+    if rated:
+        raise FaultError(f'{rated[0]} is only for kind "rate_limit"')
 
     seconds = given.get("seconds")
     if rule.kind == "timeout":
@@ -247,6 +332,51 @@ def parse_rule(body: Any, rule_id: str, vendors: Iterable[Vendor]) -> FaultRule:
     return rule
 
 
+def _rate_limit(
+    rule: FaultRule, given: Mapping[str, Any], prefixes: Mapping[str, str]
+) -> FaultRule:
+    extra = sorted(given.keys() & {"seconds", "share", "count", "retry_after", "latency_ms"})
+    if extra:
+        raise FaultError(f'{extra[0]} is not for kind "rate_limit"')
+    per_hour = given.get("per_hour")
+    if per_hour is None:
+        undocumented = [
+            name
+            for name in prefixes
+            if rule.vendor in (None, name) and name not in DOCUMENTED_PER_HOUR
+        ]
+        if undocumented:
+            raise FaultError(
+                f"per_hour is required for {', '.join(undocumented)}: only Docebo documents a "
+                f"rate ({DOCUMENTED_PER_HOUR['docebo']:g} requests an hour)"
+            )
+    elif not _is_number(per_hour) or not 0 < per_hour <= MAX_PER_HOUR:
+        raise FaultError(f"per_hour must be a number above 0, up to {MAX_PER_HOUR:g}")
+    else:
+        rule.per_hour = float(per_hour)
+    burst = given.get("burst")
+    if burst is not None:
+        if not _is_number(burst) or not 1 <= burst <= MAX_PER_HOUR:
+            raise FaultError(f"burst must be a number from 1 to {MAX_PER_HOUR:g}, not {burst!r}")
+        rule.burst = float(burst)
+    scale = given.get("scale", 1)
+    if not _is_number(scale) or not 0 < scale <= MAX_SCALE:
+        raise FaultError(f"scale must be a number above 0, up to {MAX_SCALE:g}, not {scale!r}")
+    rule.scale = float(scale)
+    return rule
+
+
+def check_rules(bodies: Iterable[Any], vendors: Iterable[Vendor], where: str) -> None:
+    """Raise :class:`FaultError` naming ``where`` and the rule's place for a rule that cannot
+    be read (for rules from a scenario file or the command line)."""
+    vendors = tuple(vendors)
+    for index, body in enumerate(bodies):
+        try:
+            parse_rule(body, "check", vendors)
+        except FaultError as err:
+            raise FaultError(f"{where}: fault rule {index + 1}: {err}") from None
+
+
 def _range(value: Any) -> tuple[float, float]:
     if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
         return value[0], value[1]
@@ -267,7 +397,7 @@ class Faults:
                 self.add(body)
             except FaultError as err:
                 raise FaultError(f"fault rule {index + 1} of the configuration: {err}") from None
-        self._start = tuple(replace(rule) for rule in self.rules)
+        self._start = tuple(replace(rule, buckets={}) for rule in self.rules)
 
     def add(self, body: Any) -> FaultRule:
         rule = parse_rule(body, f"f{self._next}", self.vendors)
@@ -291,12 +421,17 @@ class Faults:
     def reset(self) -> None:
         """Back to the rules of the configuration, none fired, the random source started over."""
         self.clear()
-        self.rules = [replace(rule) for rule in self._start]
+        self.rules = [replace(rule, buckets={}) for rule in self._start]
 
     def pick(self, vendor: str, path: str, method: str) -> FaultRule | None:
         """The rule that fires for this request (counted as fired), or None."""
         for rule in self.rules:
             if not rule.matches(vendor, path, method):
+                continue
+            if rule.kind == "rate_limit":
+                if rule.limited(vendor):
+                    rule.fired += 1
+                    return rule
                 continue
             share = rule.share
             if share <= 0 or (share < 1 and self.random.random() >= share):
@@ -335,7 +470,7 @@ class FaultInjector:
         if not self.faults.rules or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = self.faults.vendor_of(scope["path"])
+        found = self.faults.vendor_of(route_path(scope))
         if found is None:
             await self.app(scope, receive, send)
             return
@@ -344,6 +479,7 @@ class FaultInjector:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        scope[FAULT_SCOPE] = rule.id
         wait = self.faults.latency(rule)
         if wait:
             await anyio.sleep(wait)
@@ -363,15 +499,23 @@ class FaultInjector:
 def fault_response(vendor: Vendor, rule: FaultRule, accept: str = "") -> Response:
     """The rule's answer in the vendor's error format. iSpring answers JSON or XML as ``Accept``
     asks; ``Vendor.http_error`` does not see the request, so that one choice is made here."""
-    status = rule.status or 504
-    if vendor.name == "ispring":
-        response = ispring_error(answer_format(accept), status, MESSAGES[status])
+    if rule.kind == "rate_limit":
+        response = error_response(vendor, 429, RATE_LIMITED, accept)
+        response.headers["Retry-After"] = str(rule.wait)
     else:
-        response = vendor.http_error(status, MESSAGES[status])
-    if rule.retry_after is not None:
-        response.headers["Retry-After"] = str(rule.retry_after)
+        status = rule.status or 504
+        response = error_response(vendor, status, MESSAGES[status], accept)
+        if rule.retry_after is not None:
+            response.headers["Retry-After"] = str(rule.retry_after)
     response.headers[FAULT_HEADER] = rule.id
     return response
+
+
+def error_response(vendor: Vendor, status: int, message: str, accept: str = "") -> Response:
+    """An error of the platform in the vendor's own format (iSpring's as ``Accept`` asks)."""
+    if vendor.name == "ispring":
+        return ispring_error(answer_format(accept), status, message)
+    return vendor.http_error(status, message)
 
 
 async def drop(rule: FaultRule, send: Send) -> None:

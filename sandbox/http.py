@@ -1,4 +1,5 @@
-"""HTTP helpers shared by the vendor emulations: fast JSON, body reading, array query params."""
+"""HTTP helpers shared by the vendor emulations: fast JSON, body reading, array query params,
+the path under the app's root."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path under the app's ``root_path``: ``/docebo/...`` both for the sandbox
+    itself and for a namespace's copy of it (served under ``/_ns/<id>``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        return path[len(root) :]
+    return path
 
 
 class JSONResponse(Response):

@@ -15,6 +15,24 @@ with the same seed, and every date is relative to ``reference_date``, never to t
 (local session times use fixed daylight-saving rules, not the machine's tz database), so the
 same scenario and seed give the same world byte for byte, in any process, on any day. The
 vendor emulations map this world onto their own payloads; nothing here knows a vendor.
+
+Drift: so that tenants can be reconciled against each other, a scenario may let every tenant
+but a reference one (the sandbox keeps Docebo's as built) hold a slightly different copy of
+the world. :func:`drift_world` makes that copy for a tenant name; its optional ``[drift]`` table
+has four shares, each 0 (no drift) when left out:
+
+    people_share    of the people (never admins) the tenant does not have, nor their enrollments
+    missing_share   of the remaining enrollments outside learning plans the tenant lacks
+    status_share    of the remaining in-progress enrollments without a session and completed
+                    ones outside learning plans whose state is flipped (in progress <-> completed)
+    due_share       of the remaining enrollments with a due date whose due date is moved by
+                    1-14 whole days, earlier or later (never before the enrollment's assignment)
+
+Each share is a fraction of its candidates, rounded to a whole count. The draws go through a
+``random.Random`` of their own, seeded with the scenario's seed and the tenant name, so the same
+scenario, seed and tenant give the same copy byte for byte and the world's own draws do not
+change. A drifted copy keeps the ``index`` of every record it keeps: indexes may have gaps, so
+look records up by index, never by position.
 """
 
 from __future__ import annotations
@@ -29,8 +47,8 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -56,6 +74,7 @@ __all__ = [
     "SessionEvent",
     "World",
     "build_world",
+    "drift_world",
     "load_scenario",
 ]
 
@@ -134,7 +153,8 @@ class Scenario:
     :attr:`plan_count`), and an empty ``catalog`` means the repository's
     ``seed-data/catalog.toml``. ``plan_enrollment_share`` is the share of ``enrollments`` that
     come from learning-plan enrollments cascading into their courses; every classroom and
-    webinar course gets between ``sessions_per_course[0]`` and ``[1]`` sessions.
+    webinar course gets between ``sessions_per_course[0]`` and ``[1]`` sessions. The
+    ``drift_*`` shares are the ``[drift]`` table's (see the module docstring).
     """
 
     name: str
@@ -158,6 +178,15 @@ class Scenario:
     learning_plans: int | None = None
     plan_enrollment_share: float = 0.2
     sessions_per_course: tuple[int, int] = (2, 4)
+    drift_people_share: float = 0.0
+    drift_missing_share: float = 0.0
+    drift_status_share: float = 0.0
+    drift_due_share: float = 0.0
+    #: the sandbox's settings, checked by the sandbox: the ``[[faults]]`` tables (fault rules,
+    #: ``sandbox.faults``) and the ``[activity]`` table (a learner-activity timer,
+    #: ``sandbox.activity``)
+    faults: tuple[Mapping[str, object], ...] = ()
+    activity: Mapping[str, object] | None = None
     catalog: tuple[CatalogEntry, ...] = ()
     source: Path | None = None
 
@@ -173,6 +202,11 @@ class Scenario:
         weights = dict.fromkeys(STATES, 0.0)
         weights.update(self.status_weights)
         return weights
+
+    @property
+    def drifts(self) -> bool:
+        """Whether tenants other than the reference one hold a drifted copy of the world."""
+        return any(getattr(self, f"drift_{key}") for key in _DRIFT_SHARES)
 
     @property
     def plan_count(self) -> int:
@@ -314,7 +348,13 @@ class PlanEnrollment:
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """Everything a vendor emulation needs to build its tenant from."""
+    """Everything a vendor emulation needs to build its tenant from.
+
+    In a built world every record's ``index`` is its position. A drifted copy
+    (:func:`drift_world`) keeps the index of every person, assignment and plan enrollment it
+    keeps, leaving gaps: look those up by index, not by position. Courses, sessions and
+    learning plans never drift.
+    """
 
     scenario: Scenario
     people: tuple[Person, ...]
@@ -338,6 +378,14 @@ _SHARES: Final[tuple[str, ...]] = (
     "soft_deadline_share",
     "plan_enrollment_share",
 )
+_DRIFT_SHARES: Final[tuple[str, ...]] = (
+    "people_share",
+    "missing_share",
+    "status_share",
+    "due_share",
+)
+"""The keys of a scenario's ``[drift]`` table; the :class:`Scenario` fields are ``drift_<key>``."""
+_MAX_DUE_SHIFT_DAYS: Final = 14
 _SCENARIO_KEYS: Final[frozenset[str]] = frozenset(
     {
         "name",
@@ -355,6 +403,9 @@ _SCENARIO_KEYS: Final[frozenset[str]] = frozenset(
         "status_weights",
         "learning_plans",
         "sessions_per_course",
+        "drift",
+        "faults",
+        "activity",
         *_SHARES,
     }
 )
@@ -461,7 +512,7 @@ def _plan_problem(s: Scenario) -> str | None:
 
 
 def _share_problem(s: Scenario) -> str | None:
-    for key in _SHARES:
+    for key in (*_SHARES, *(f"drift_{key}" for key in _DRIFT_SHARES)):
         value = getattr(s, key)
         if not _is_number(value) or not 0 <= value <= 1:
             return f"'{key}' must be a share between 0 and 1"
@@ -623,6 +674,11 @@ def load_scenario(name_or_path: str, seed: int | None = None) -> Scenario:
         keys.whole("learning_plans", minimum=0) if "learning_plans" in keys.table else None
     )
     sessions_per_course = _sessions_per_course(keys)
+    drift = _drift(keys)
+    faults = keys.table.get("faults", [])
+    if not isinstance(faults, list) or not all(isinstance(rule, dict) for rule in faults):
+        raise keys.fail("faults", "must be an array of tables ([[faults]])")
+    activity = keys.table_of("activity") if "activity" in keys.table else None
     return Scenario(
         name=path.stem,
         seed=file_seed if seed is None else seed,
@@ -645,6 +701,12 @@ def load_scenario(name_or_path: str, seed: int | None = None) -> Scenario:
         learning_plans=learning_plans,
         plan_enrollment_share=keys.share("plan_enrollment_share", 0.2),
         sessions_per_course=sessions_per_course,
+        drift_people_share=drift["people_share"],
+        drift_missing_share=drift["missing_share"],
+        drift_status_share=drift["status_share"],
+        drift_due_share=drift["due_share"],
+        faults=tuple(faults),
+        activity=activity,
         catalog=_load_catalog(catalog_path, referenced_by=where),
         source=path,
     )
@@ -658,6 +720,26 @@ def _sessions_per_course(keys: _Keys) -> tuple[int, int]:
     if not (_is_whole(low) and _is_whole(high) and isinstance(low, int) and isinstance(high, int)):
         raise ScenarioError(f"{keys.where}: {_SESSIONS_PROBLEM}")
     return (low, high)
+
+
+def _drift(keys: _Keys) -> dict[str, float]:
+    """The ``[drift]`` table's shares, 0 for those left out (and all of them without a table)."""
+    shares = dict.fromkeys(_DRIFT_SHARES, 0.0)
+    if "drift" not in keys.table:
+        return shares
+    table = keys.table_of("drift")
+    for key, value in table.items():
+        if key not in shares:
+            raise ScenarioError(
+                f"{keys.where}: unknown key 'drift.{key}' "
+                f"(known: {', '.join(sorted(_DRIFT_SHARES))})"
+            )
+        if not _is_number(value) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ScenarioError(
+                f"{keys.where}: 'drift.{key}' must be a share between 0 and 1 (e.g. 0.02)"
+            )
+        shares[key] = float(value)
+    return shares
 
 
 def _status_weights(keys: _Keys) -> tuple[tuple[str, float], ...]:
@@ -2014,6 +2096,78 @@ def build_world(scenario: Scenario) -> World:
         sessions=sessions,
         learning_plans=learning_plans,
         plan_enrollments=plan_enrollments,
+    )
+
+
+def drift_world(world: World, tenant: str) -> World:
+    """The copy of ``world`` the tenant named ``tenant`` holds: the world itself when the
+    scenario has no drift, else one that lacks some people and enrollments and has some
+    states and due dates changed, as the scenario's ``[drift]`` shares say (see the module
+    docstring). The same world and tenant give the same copy; the world is not changed.
+    """
+    s = world.scenario
+    if not s.drifts:
+        return world
+    rng = random.Random(f"lmsbridge:drift:{s.seed}:{tenant}")
+
+    def pick(candidates: list[int], share: float) -> set[int]:
+        return set(rng.sample(candidates, round(share * len(candidates))))
+
+    gone = pick([p.index for p in world.people if not p.is_admin], s.drift_people_share)
+    in_plan = {
+        (e.person, course)
+        for e in world.plan_enrollments
+        for course in world.learning_plans[e.plan].courses
+    }
+    kept = [a for a in world.assignments if a.person not in gone]
+    loose = [a.index for a in kept if (a.person, a.course) not in in_plan]
+    missing = pick(loose, s.drift_missing_share)
+    kept = [a for a in kept if a.index not in missing]
+    flippable = [
+        a.index
+        for a in kept
+        if (a.person, a.course) not in in_plan
+        and (
+            a.state == "completed"
+            or (a.state == "in_progress" and a.session is None and a.last_activity_at is not None)
+        )
+    ]
+    flipped = pick(flippable, s.drift_status_share)
+    moved = pick([a.index for a in kept if a.due_at is not None], s.drift_due_share)
+
+    assignments: list[Assignment] = []
+    for a in kept:  # in world order, so every draw below comes in the same order
+        if a.index in flipped:
+            a = _flip(a, rng)
+        if a.index in moved and a.due_at is not None:
+            shift = timedelta(days=rng.randint(1, _MAX_DUE_SHIFT_DAYS))
+            later = rng.random() < 0.5 or a.due_at - shift < a.assigned_at
+            a = replace(a, due_at=a.due_at + shift if later else a.due_at - shift)
+        assignments.append(a)
+    return World(
+        scenario=s,
+        people=tuple(p for p in world.people if p.index not in gone),
+        courses=world.courses,
+        assignments=tuple(assignments),
+        sessions=world.sessions,
+        learning_plans=world.learning_plans,
+        plan_enrollments=tuple(e for e in world.plan_enrollments if e.person not in gone),
+    )
+
+
+def _flip(a: Assignment, rng: random.Random) -> Assignment:
+    """A completed assignment still in progress, or an in-progress one (without a session)
+    completed at its last activity: every date stays where it was."""
+    if a.state == "completed":
+        return replace(
+            a,
+            state="in_progress",
+            completed_at=None,
+            progress_percent=rng.randint(50, 99),
+            score=None,
+        )
+    return replace(
+        a, state="completed", completed_at=a.last_activity_at, progress_percent=100, score=None
     )
 
 

@@ -9,6 +9,7 @@ traceback. Heavy imports (Textual, Starlette) happen only in the branch that nee
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,17 @@ def _seed(value: str) -> int:
         raise argparse.ArgumentTypeError(
             f"the seed must be a whole number, not {value!r}"
         ) from None
+
+
+def _fault(value: str) -> dict[str, object]:
+    """A fault rule as JSON (the sandbox checks its fields when it starts)."""
+    try:
+        rule = json.loads(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a fault rule must be JSON, not {value!r}") from None
+    if not isinstance(rule, dict):
+        raise argparse.ArgumentTypeError(f"a fault rule must be a JSON object, not {value!r}")
+    return rule
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="require this bearer token on the admin API (default: $LMSBRIDGE_ADMIN_TOKEN; "
         "generated when --host is not a loopback address)",
     )
+    sandbox.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        metavar="JSON",
+        help="a fault rule in force from the start, as POST /_sandbox/faults takes it, e.g. "
+        '\'{"vendor": "docebo", "status": 503, "share": 0.1}\' (repeatable)',
+    )
     _add_data_options(sandbox)
     from tui.scripting import add_commands
 
@@ -117,6 +137,7 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
         data_dir=args.data,
         memory=args.memory,
         admin_token=getattr(args, "admin_token", None),
+        faults=tuple(getattr(args, "fault", None) or ()),
     )
 
 

@@ -32,16 +32,24 @@ class Vendor(ABC):
     name: ClassVar[str]
     prefix: ClassVar[str]
 
-    def __init__(self, store: Store, clock: Clock, seed: int, events: EventLog) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, seed: int, events: EventLog, *, tenant: str = ""
+    ) -> None:
         self.store = store
         self.clock = clock
         self.seed = seed
         self.events = events
+        #: empty for the sandbox's own tenant; a namespace's id for a namespace's copy, so that
+        #: every namespace has credentials of its own
+        self.tenant = tenant
 
     def secret(self, purpose: str, length: int = 32) -> str:
-        """A stable credential of this tenant, derived from the scenario's seed."""
-        digest = hashlib.sha256(f"lmsbridge:{self.name}:{purpose}:{self.seed}".encode())
-        return digest.hexdigest()[:length]
+        """A stable credential of this tenant, derived from the scenario's seed (and the
+        namespace, for a namespace's tenant)."""
+        source = f"lmsbridge:{self.name}:{purpose}:{self.seed}"
+        if self.tenant:
+            source += f":{self.tenant}"
+        return hashlib.sha256(source.encode()).hexdigest()[:length]
 
     @abstractmethod
     def routes(self) -> list[BaseRoute]:

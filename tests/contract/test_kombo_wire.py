@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from sandbox.app import SandboxConfig, create_app, sandbox_credentials, sandbox_of
-from sandbox.seeding import build_world
+from sandbox.seeding import build_world, drift_world
 from sandbox.vendors.kombo import KomboBackend
 from sandbox.vendors.kombo.render import STATE_STATUS, timestamp
 from tests.conftest import IN_PROCESS_URL, in_process_client
@@ -539,7 +539,8 @@ async def test_seed_same_seed_same_ids() -> None:
 
 
 async def test_seed_progression_statuses_follow_world_states(kombo: Kombo) -> None:
-    world = build_world(sandbox_of(kombo.app).scenario)
+    # the world Kombo's tenant holds: the scenario's, with its drift
+    world = drift_world(build_world(sandbox_of(kombo.app).scenario), "kombo")
     every = await kombo.every(PROGRESSIONS, include_deleted="true")
     expected = Counter(STATE_STATUS[a.state] for a in world.assignments)
     assert Counter(p["status"] for p in every) == expected

@@ -169,7 +169,7 @@ def test_bad_fault_in_configuration_raises() -> None:
         ({"status": 404}, "status must be one of 429, 500, 503, not 404"),
         ({"vendor": "moodle", "status": 429}, "vendor must be one of"),
         ({"status": 429, "kind": "drop"}, "either status or kind"),
-        ({"kind": "explode"}, "kind must be 'drop' or 'timeout'"),
+        ({"kind": "explode"}, "kind must be 'drop', 'timeout' or 'rate_limit'"),
         ({"status": 500, "retry_after": 5}, "retry_after is only for status 429 or 503"),
         ({"status": 429, "retry_after": 1.5}, "retry_after must be whole seconds"),
         ({"status": 429, "share": 2}, "share must be a number from 0 to 1"),

@@ -24,6 +24,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["sandbox", "--port", "70000"], "port must be between 0 and 65535"),
         (["sandbox", "--seed", "x"], "the seed must be a whole number"),
         (["sandbox", "--memory", "--data", "/tmp/x"], "not allowed with argument"),
+        (["sandbox", "--fault", "{oops"], "a fault rule must be JSON"),
+        (["sandbox", "--fault", "[503]"], "a fault rule must be a JSON object"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
@@ -52,6 +54,25 @@ def test_parser_sandbox_defaults() -> None:
         "default",
         None,
         False,
+    )
+
+
+def test_parser_sandbox_fault_is_repeatable_into_the_config() -> None:
+    from tui.cli import _config
+
+    args = build_parser().parse_args(
+        ["sandbox", "--fault", '{"status": 503}', "--fault", '{"vendor": "kombo", "kind": "drop"}']
+    )
+    assert _config(args).faults == ({"status": 503}, {"vendor": "kombo", "kind": "drop"})
+    assert _config(build_parser().parse_args(["sandbox"])).faults == ()
+
+
+def test_cli_sandbox_bad_fault_rule_is_one_line_and_exit_1() -> None:
+    result = run_cli("sandbox", "--memory", "--port", "0", "--fault", '{"status": 404}')
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "lmsbridge: error: the configuration: fault rule 1: status must be one of 429, 500, 503, "
+        "not 404"
     )
 
 

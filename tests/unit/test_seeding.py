@@ -10,12 +10,14 @@ import subprocess
 import sys
 import zoneinfo
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
+from sandbox.app import REFERENCE_VENDOR, SandboxConfig, create_app, sandbox_of
 from sandbox.seeding import (
     PLAN_STATES,
     SEED_DATA_DIR,
@@ -28,6 +30,7 @@ from sandbox.seeding import (
     Session,
     World,
     build_world,
+    drift_world,
     load_scenario,
 )
 
@@ -312,6 +315,7 @@ def test_load_scenario_plan_and_session_keys_default(tmp_path: Path) -> None:
         ({"sessions_per_course": (0, 2)}, "'sessions_per_course' must be [min, max]"),
         ({"learning_plans": -2}, "'learning_plans' must be a whole number >= 0"),
         ({"plan_enrollment_share": 2.0}, "'plan_enrollment_share' must be a share"),
+        ({"drift_status_share": -0.1}, "'drift_status_share' must be a share"),
     ],
 )
 def test_scenario_bad_plan_or_session_values_one_line_error(
@@ -607,6 +611,204 @@ def test_build_world_state_counts_follow_weights(world: World) -> None:
     assert state_count_errors(world) == []
 
 
+# --- drift -----------------------------------------------------------------------------------
+
+DRIFT_KEYS = ("people_share", "missing_share", "status_share", "due_share")
+DRIFTED = ("kombo", "ispring", "lms365")
+DRIFT_DIGEST_CODE = (
+    "import hashlib, orjson\n"
+    "from sandbox.seeding import build_world, drift_world, load_scenario\n"
+    "w = drift_world(build_world(load_scenario('default')), 'kombo')\n"
+    f"print(hashlib.sha256(orjson.dumps({DUMP})).hexdigest())\n"
+)
+
+
+def undrifted(scenario: Scenario) -> Scenario:
+    return replace(
+        scenario,
+        drift_people_share=0.0,
+        drift_missing_share=0.0,
+        drift_status_share=0.0,
+        drift_due_share=0.0,
+    )
+
+
+def plan_pairs(world: World) -> set[tuple[int, int]]:
+    return {
+        (e.person, course)
+        for e in world.plan_enrollments
+        for course in world.learning_plans[e.plan].courses
+    }
+
+
+def test_load_scenario_drift_only_in_default() -> None:
+    default = load_scenario("default")
+    assert default.drifts
+    shares = [getattr(default, f"drift_{key}") for key in DRIFT_KEYS]
+    assert all(0 < share <= 0.05 for share in shares)
+    assert not load_scenario("large").drifts
+    assert not undrifted(default).drifts
+
+
+def test_load_scenario_drift_keys_default_to_zero(tmp_path: Path) -> None:
+    assert not load_scenario(str(write_scenario(tmp_path, {}))).drifts
+    some = load_scenario(str(write_scenario(tmp_path, {}, "[drift]\ndue_share = 0.5\n")))
+    assert (some.drift_due_share, some.drift_people_share, some.drifts) == (0.5, 0.0, True)
+
+
+def test_drift_leaves_the_world_draws_unchanged(default_world: World) -> None:
+    """The drift shares change no draw of the world: only the copies the tenants hold."""
+    plain = build_world(undrifted(default_world.scenario))
+    assert world_digest(plain) == world_digest(default_world)
+
+
+def test_drift_world_zero_drift_is_the_world(default_world: World, large_world: World) -> None:
+    plain = build_world(undrifted(default_world.scenario))
+    for world in (plain, large_world):
+        for vendor in DRIFTED:
+            assert drift_world(world, vendor) is world
+
+
+def test_drift_world_same_tenant_identical(default_world: World) -> None:
+    again = drift_world(build_world(load_scenario("default")), "kombo")
+    first = drift_world(default_world, "kombo")
+    assert world_digest(again) == world_digest(first) != world_digest(default_world)
+    assert repr(again) == repr(first)
+
+
+def test_drift_world_same_tenant_identical_in_subprocess(default_world: World) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": "54321"}
+    result = subprocess.run(
+        [sys.executable, "-c", DRIFT_DIGEST_CODE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert result.stdout.strip() == world_digest(drift_world(default_world, "kombo"))
+
+
+def test_drift_world_differs_per_tenant_and_seed(default_world: World) -> None:
+    digests = {world_digest(drift_world(default_world, vendor)) for vendor in DRIFTED}
+    assert len(digests) == len(DRIFTED)
+    other = build_world(load_scenario("default", seed=7))
+    gone = {p.index for p in default_world.people} - {
+        p.index for p in drift_world(default_world, "kombo").people
+    }
+    other_gone = {p.index for p in other.people} - {
+        p.index for p in drift_world(other, "kombo").people
+    }
+    assert gone != other_gone
+
+
+@pytest.mark.parametrize("vendor", DRIFTED)
+def test_drift_world_shares_honoured(default_world: World, vendor: str) -> None:
+    world, s = default_world, default_world.scenario
+    own = drift_world(world, vendor)
+    by_index = {a.index: a for a in world.assignments}
+    people = {p.index for p in own.people}
+    candidates = [p for p in world.people if not p.is_admin]
+    gone = [p for p in world.people if p.index not in people]
+    assert gone and all(not p.is_admin for p in gone)
+    assert len(gone) == round(s.drift_people_share * len(candidates))
+
+    kept = [a for a in world.assignments if a.person in people]
+    in_plan = plan_pairs(world)
+    loose = [a for a in kept if (a.person, a.course) not in in_plan]
+    present = {a.index for a in own.assignments}
+    missing = [a for a in kept if a.index not in present]
+    assert missing and all((a.person, a.course) not in in_plan for a in missing)
+    assert len(missing) == round(s.drift_missing_share * len(loose))
+    assert len(own.assignments) == len(kept) - len(missing)
+
+    flipped = [a for a in own.assignments if a.state != by_index[a.index].state]
+    moved = [a for a in own.assignments if a.due_at != by_index[a.index].due_at]
+    share = len(flipped) / sum(
+        by_index[a.index].state in {"completed", "in_progress"} for a in own.assignments
+    )
+    assert flipped and 0.5 * s.drift_status_share <= share <= s.drift_status_share
+    dated = sum(by_index[a.index].due_at is not None for a in own.assignments)
+    assert len(moved) == round(s.drift_due_share * dated)
+    # people gone take their enrollments and plan enrollments along
+    assert {e.person for e in own.plan_enrollments} <= people
+    assert len(own.plan_enrollments) < len(world.plan_enrollments)
+
+
+@pytest.mark.parametrize("vendor", DRIFTED)
+def test_drift_world_changes_only_what_it_says(default_world: World, vendor: str) -> None:
+    world = default_world
+    own = drift_world(world, vendor)
+    by_index = {a.index: a for a in world.assignments}
+    people = {p.index: p for p in world.people}
+    assert all(people[p.index] is p for p in own.people)
+    assert own.courses is world.courses and own.sessions is world.sessions
+    assert own.learning_plans is world.learning_plans
+    plans = {e.index: e for e in world.plan_enrollments}
+    assert all(plans[e.index] is e for e in own.plan_enrollments)
+    kinds: Counter[str] = Counter()
+    for a in own.assignments:
+        before = by_index[a.index]
+        if a.state != before.state:
+            kinds[f"{before.state}>{a.state}"] += 1
+            assert (before.state, a.state) in {
+                ("completed", "in_progress"),
+                ("in_progress", "completed"),
+            }
+            assert before.session is None or before.state == "completed"
+        if a.due_at != before.due_at:
+            assert a.due_at is not None and before.due_at is not None
+            shift = a.due_at - before.due_at
+            assert shift.seconds == 0 and 1 <= abs(shift.days) <= 14
+            kinds["later" if shift.days > 0 else "earlier"] += 1
+        unchanged = ("index", "person", "course", "level", "assigned_at", "assigned_by")
+        assert all(getattr(a, key) == getattr(before, key) for key in unchanged)
+    assert set(kinds) == {"completed>in_progress", "in_progress>completed", "later", "earlier"}
+
+
+@pytest.mark.parametrize("vendor", DRIFTED)
+def test_drift_world_stays_consistent(default_world: World, vendor: str) -> None:
+    """The drifted copy holds every rule of a built world, but that indexes may have gaps."""
+    own = drift_world(default_world, vendor)
+    reference = own.scenario.reference_date
+    problems = [
+        (a.index, problem)
+        for a in own.assignments
+        if (problem := assignment_problem(a, reference)) is not None
+    ]
+    assert problems == []
+    people = {p.index: p for p in own.people}
+    admins = {p.index for p in own.people if p.is_admin}
+    assert admins == {p.index for p in default_world.people if p.is_admin}
+    for a in own.assignments:
+        assert a.person in people and (a.assigned_by is None or a.assigned_by in admins)
+        if a.session is not None:
+            session = own.sessions[a.session]
+            assert session.course == a.course
+            assert a.completed_at is None or a.completed_at >= session.ends_at
+            assert a.state not in STARTED or session.ends_at < reference
+    by_pair = {(a.person, a.course): a for a in own.assignments}
+    for e in own.plan_enrollments:
+        members = [by_pair[e.person, c] for c in own.learning_plans[e.plan].courses]
+        done = [a for a in members if a.state in {"completed", "passed"}]
+        assert e.progress_percent == round(100 * len(done) / len(members))
+    times = [a.assigned_at for a in own.assignments]
+    assert times == sorted(times)
+
+
+def test_sandbox_reference_vendor_holds_the_world_as_is(default_world: World) -> None:
+    sandbox = sandbox_of(create_app(SandboxConfig(memory=True)))
+    tables = sandbox.seed_tables()
+    for name, vendor in sandbox.vendors.items():
+        own = {table: tables[table] for table in vendor.seed_tables(default_world)}
+        if name == REFERENCE_VENDOR:
+            assert own == vendor.seed_tables(default_world)
+        else:
+            assert own != vendor.seed_tables(default_world)
+            assert own == vendor.seed_tables(drift_world(default_world, name))
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 BASE: dict[str, str] = {
@@ -674,6 +876,10 @@ def assert_one_line(error: pytest.ExceptionInfo[ScenarioError], *needles: str) -
         ({"sessions_per_course": "[1, 2, 3]"}, "", "'sessions_per_course' must be [min, max]"),
         ({"sessions_per_course": "[1.5, 2]"}, "", "'sessions_per_course' must be [min, max]"),
         ({"sessions_per_course": "3"}, "", "'sessions_per_course' must be [min, max]"),
+        ({"drift": "0.1"}, "", "'drift' must be a table"),
+        ({}, "[drift]\npeople_share = 1.5\n", "'drift.people_share' must be a share"),
+        ({}, '[drift]\ndue_share = "a"\n', "'drift.due_share' must be a share"),
+        ({}, "[drift]\nstatus = 0.1\n", "unknown key 'drift.status'"),
     ],
 )
 def test_load_scenario_bad_file_one_line_error(

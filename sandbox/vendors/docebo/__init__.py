@@ -239,7 +239,9 @@ Every body has Docebo's common properties ``message_id`` (``wh-<yyyymmdd>-<event
 ``enrollment_date``, ``level``, ``waiting``), ``learningplan.enrollment.deleted``
 (``fired_at``, ``user_id``, ``username``, ``learning_plan_id``, ``learning_plan_name``,
 ``learning_plan_code``, ``unenrollment_date``), followed by one ``course.enrollment.deleted``
-per course the cascade removed.
+per course the cascade removed. Learner activity (``POST /_sandbox/activity``, ``activity.py``)
+records ``course.enrollment.completed`` (``fired_at``, ``user_id``, ``username``, ``course_id``,
+``course_name``, ``completion_date``, ``score``, ``status``) when a learner completes a course.
 
 Capacity and the waiting list [I]
 ---------------------------------

@@ -222,12 +222,13 @@ class DoceboBackend(Vendor):
             )
             for course in world.courses
         }
+        people = {person.index: person for person in world.people}
         enrollments: dict[int, Doc] = {}
         ratings: dict[int, Doc] = {}
         for assignment in world.assignments:
             doc = render.enrollment_doc(
                 assignment,
-                world.people[assignment.person],
+                people[assignment.person],
                 world.courses[assignment.course],
                 courses[assignment.course + 1],
             )
@@ -235,10 +236,10 @@ class DoceboBackend(Vendor):
             if doc["enrollment_status"] == "completed" and rng.random() < 0.6:
                 ratings[assignment.index + 1] = {"rating": rng.randint(1, 5)}
         plans = {plan.index + 1: render.plan_doc(plan) for plan in world.learning_plans}
-        base = len(world.assignments) + 1
+        base = max((a.index for a in world.assignments), default=-1) + 2
         for enrollment in world.plan_enrollments:
             enrollments[base + enrollment.index] = render.plan_enrollment_doc(
-                enrollment, world.people[enrollment.person], plans[enrollment.plan + 1]
+                enrollment, people[enrollment.person], plans[enrollment.plan + 1]
             )
         sessions = {
             session.index + 1: render.session_doc(session, courses[session.course + 1])
@@ -299,8 +300,8 @@ class DoceboBackend(Vendor):
         if not client_id or not client_secret:
             raise OAuthError("invalid_request", "client_id and client_secret are required")
         if not (
-            hmac.compare_digest(str(client_id), CLIENT_ID)
-            and hmac.compare_digest(str(client_secret), self.client_secret)
+            hmac.compare_digest(str(client_id).encode(), CLIENT_ID.encode())
+            and hmac.compare_digest(str(client_secret).encode(), self.client_secret.encode())
         ):
             raise OAuthError("invalid_client", "The client credentials are invalid", status=401)
         scope = form.get("scope") or "api"
@@ -311,8 +312,8 @@ class DoceboBackend(Vendor):
             if not username or password is None:
                 raise OAuthError("invalid_request", "username and password are required")
             if not (
-                hmac.compare_digest(str(username), ADMIN_USERNAME)
-                and hmac.compare_digest(str(password), self.admin_password)
+                hmac.compare_digest(str(username).encode(), ADMIN_USERNAME.encode())
+                and hmac.compare_digest(str(password).encode(), self.admin_password.encode())
             ):
                 raise OAuthError("invalid_grant", "Invalid username and password combination")
         elif grant == "refresh_token":

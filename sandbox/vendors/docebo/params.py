@@ -39,7 +39,19 @@ def envelope(data: Any, request: Request | None = None) -> JSONResponse:
     return JSONResponse({"data": data, "version": VERSION, "_links": links}, headers=HEADERS)
 
 
-def whole(value: Any, name: str, *, default: int | None = None, minimum: int = 1) -> int:
+#: the largest whole number a parameter takes (Docebo's ids and counters are MySQL INTs); a
+#: larger one would also overflow the 64-bit integers JSON answers can carry
+MAX_WHOLE: Final = 2**31 - 1
+
+
+def whole(
+    value: Any,
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int = 1,
+    maximum: int | None = MAX_WHOLE,
+) -> int:
     if value is None or value == "":
         if default is None:
             raise BadRequest(f"Missing {name}")
@@ -52,11 +64,13 @@ def whole(value: Any, name: str, *, default: int | None = None, minimum: int = 1
         raise BadRequest(f"Invalid value for {name}: {value!r} is not a whole number") from None
     if number < minimum:
         raise BadRequest(f"Invalid value for {name}: must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise BadRequest(f"Invalid value for {name}: must be at most {maximum}")
     return number
 
 
 def list_query(params: QueryParams) -> ListQuery:
-    size = whole(params.get("page_size"), "page_size", default=DEFAULT_PAGE_SIZE)
+    size = whole(params.get("page_size"), "page_size", default=DEFAULT_PAGE_SIZE, maximum=None)
     return ListQuery(
         page=whole(params.get("page"), "page", default=1),
         page_size=min(size, MAX_PAGE_SIZE),
@@ -129,11 +143,23 @@ def levels(values: Sequence[str]) -> list[str]:
     """Level filters by number or name, as the names Docebo renders."""
     names = []
     for value in values:
-        name = LEVELS.get(int(value)) if value.isdigit() else value.lower()
+        number = _small_int(value)
+        name = LEVELS.get(number) if number is not None else value.lower()
         if name is None or name not in LEVEL_NUMBERS:
             raise BadRequest(f"Invalid value for level: {value!r}")
         names.append(LEVELS[LEVEL_NUMBERS[name]])
     return names
+
+
+def _small_int(text: str) -> int | None:
+    """The whole number ``text`` spells, or None: ``str.isdigit`` admits characters ``int``
+    refuses (``"²"``), and ``int`` refuses more than 4300 digits; either was a 500."""
+    if not text.isdigit() or len(text) > 18:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def level(value: Any) -> int:
@@ -145,8 +171,9 @@ def level(value: Any) -> int:
         return value
     if isinstance(value, str):
         text = value.strip().lower()
-        if text.isdigit() and int(text) in LEVELS:
-            return int(text)
+        number = _small_int(text)
+        if number is not None and number in LEVELS:
+            return number
         if text in LEVEL_NUMBERS:
             return LEVEL_NUMBERS[text]
     raise BadRequest(

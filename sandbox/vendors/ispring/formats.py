@@ -20,6 +20,7 @@ evaluated.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -113,12 +114,17 @@ UNWRAPPED: Final[Mapping[str, Many]] = {
 XmlChildren = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 
+#: characters XML 1.0 cannot carry (C0 controls but tab, newline and return; surrogates; U+FFFE/F)
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    # An echoed path or value may hold them; left in, the answer would not parse as XML.
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _append(parent: Element, tag: str, value: Any, lists: Mapping[str, Many]) -> None:

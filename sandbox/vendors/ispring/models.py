@@ -185,7 +185,7 @@ class ISpringBackend(Vendor):
                 ):
                     managers[person.index] = tree.by_name[name]
                     break
-        people: list[Doc] = []
+        people: dict[int, Doc] = {}  # by person index
         for person in world.people:
             manages = managers.get(person.index)
             role = (
@@ -206,7 +206,7 @@ class ISpringBackend(Vendor):
                 last_login=person.last_access_at,
                 manages=[manages] if manages else (),
             )
-            people.append(doc)
+            people[person.index] = doc
             users[person.index + 2] = doc
         scored = {a.course for a in world.assignments if a.score is not None}
         content: dict[int, Doc] = {}
@@ -242,7 +242,7 @@ class ISpringBackend(Vendor):
                 user=people[assignment.person],
                 certificate_id=stable_uuid(seed, "certificate", assignment.index),
             )
-        base = len(world.assignments) + 1
+        base = max((a.index for a in world.assignments), default=-1) + 2
         for enrollment in world.plan_enrollments:
             enrollments[base + enrollment.index] = render.track_enrollment_doc(
                 enrollment,
@@ -273,8 +273,9 @@ class ISpringBackend(Vendor):
         if grant != "client_credentials":
             raise BadRequest(f"Unsupported grant_type {grant!r}: use client_credentials")
         for kind, known in self.client_ids.items():
-            if hmac.compare_digest(str(client_id), known) and hmac.compare_digest(
-                str(client_secret), self.client_secrets[kind]
+            # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+            if hmac.compare_digest(str(client_id).encode(), known.encode()) and hmac.compare_digest(
+                str(client_secret).encode(), self.client_secrets[kind].encode()
             ):
                 break
         else:

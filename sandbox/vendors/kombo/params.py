@@ -124,7 +124,10 @@ def page_size(value: str | None) -> int:
         return DEFAULT_PAGE_SIZE
     if not _WHOLE.match(value.strip()):
         raise InputInvalid(f"page_size must be an integer, got {value!r}.")
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:  # beyond int()'s 4300 digits: out of range all the same
+        number = MAX_PAGE_SIZE + 1
     if not 1 <= number <= MAX_PAGE_SIZE:
         raise InputInvalid(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {number}.")
     return number

@@ -91,12 +91,15 @@ def _options(params: QueryParams, allowed: tuple[str, ...]) -> dict[str, str]:
 
 
 def _whole(value: str, name: str) -> int:
-    if not _WHOLE.match(value.strip()):
-        raise QueryError(
-            f"Invalid value '{value}' for {name} query option found. The {name} query option "
-            "requires a non-negative integer value."
-        )
-    return int(value)
+    try:
+        if _WHOLE.match(value.strip()):
+            return int(value)
+    except ValueError:  # more than int()'s 4300 digits
+        pass
+    raise QueryError(
+        f"Invalid value '{value}' for {name} query option found. The {name} query option "
+        "requires a non-negative integer value."
+    )
 
 
 def query_options(params: QueryParams, entity: EntityType, *, collection: bool) -> QueryOptions:

@@ -165,26 +165,31 @@ class LMS365Responses:
         course_key = key(request.path_params["key"], ENTITY_SETS["Courses"])
         enroll = enroll_body(await json_body(request))
         result = self.backend.enroll(course_key, enroll)
-        await self.backend.store.commit()
+        # The answer is rendered as written, before the commit awaits its fsync: a request
+        # served meanwhile (an unenroll of the same pair) may delete the record.
         status = 201 if result.created else 200
         if not result.group:
-            return self._enrollment(request, result.ids[0], status)
-        docs = self.backend.enrollments.docs
-        root = service_root(request)
-        return ODataResponse(
-            {
-                "@odata.context": context(root, "Enrollments", None, ()),
-                "value": [self.backend.item("Enrollments", docs[i], None) for i in result.ids],
-            },
-            status,
-        )
+            response = self._enrollment(request, result.ids[0], status)
+        else:
+            docs = self.backend.enrollments.docs
+            root = service_root(request)
+            response = ODataResponse(
+                {
+                    "@odata.context": context(root, "Enrollments", None, ()),
+                    "value": [self.backend.item("Enrollments", docs[i], None) for i in result.ids],
+                },
+                status,
+            )
+        await self.backend.store.commit()
+        return response
 
     async def create_enrollment(self, request: Request) -> Response:
         self._auth(request, write=True)
         fields = enrollment_fields(await json_body(request), ENROLLMENT, create=True)
         doc_id = self.backend.create_enrollment(fields)
+        response = self._enrollment(request, doc_id, 201)  # as written (see ``enroll``)
         await self.backend.store.commit()
-        return self._enrollment(request, doc_id, 201)
+        return response
 
     async def update_enrollment(self, request: Request) -> Response:
         """``PATCH Enrollments({Id})``: 204, or 200 with the entity when the client sends
@@ -193,14 +198,14 @@ class LMS365Responses:
         enrollment_key = key(request.path_params["key"], ENROLLMENT)
         fields = enrollment_fields(await json_body(request), ENROLLMENT, create=False)
         doc_id = self.backend.update_enrollment(enrollment_key, fields)
-        await self.backend.store.commit()
         prefer = request.headers.get("prefer", "").lower()
+        response = Response(status_code=204, headers={"OData-Version": "4.0"})
         if "return=representation" in prefer or self.backend.patch_returns_entity:
-            response = self._enrollment(request, doc_id, 200)
+            response = self._enrollment(request, doc_id, 200)  # as written (see ``enroll``)
             if "return=representation" in prefer:
                 response.headers["Preference-Applied"] = "return=representation"
-            return response
-        return Response(status_code=204, headers={"OData-Version": "4.0"})
+        await self.backend.store.commit()
+        return response
 
     async def delete_enrollment(self, request: Request) -> Response:
         self._auth(request, write=True)
