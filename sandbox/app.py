@@ -23,12 +23,15 @@ empty) and returns a Starlette app; it serves from one event loop, with one work
 * ``GET /_sandbox/faults``: ``{"faults": [rule, ...]}``, each with ``fired``, the times it fired.
 * ``DELETE /_sandbox/faults/{id}``: ``{"status": "deleted", "fault": rule}`` (404 if unknown);
   ``DELETE /_sandbox/faults``: ``{"status": "deleted", "count": n}``, every rule.
+* ``/_sandbox/webhooks``: subscribers, the delivery log, replay and delivery settings
+  (``sandbox.webhooks``); every recorded event is delivered to the subscribers that want it.
 * ``/_sandbox/snapshots``, ``/namespaces``, ``/clock``, ``/activity`` and ``/journal``: the
   developer tools of ``sandbox.admin``. A namespace's copy of the sandbox is served under
   ``/_ns/<id>`` (``sandbox.namespaces``), with its own admin API at ``/_ns/<id>/_sandbox``.
 
-A reset also empties the request journal, puts the clock back to real time and the learner
-activity to the scenario's; it keeps snapshots and namespaces. Fault rules of the
+A reset also empties the request journal, drops the webhook subscribers and their delivery
+log, puts the clock back to real time and the learner activity to the scenario's; it keeps
+snapshots and namespaces. Fault rules of the
 configuration are the scenario's ``[[faults]]`` then ``SandboxConfig.faults``.
 
 Every vendor's tenant is built from the scenario's one world (``sandbox.seeding``): Docebo's,
@@ -76,6 +79,7 @@ from sandbox.vendors.docebo import DoceboBackend
 from sandbox.vendors.ispring import ISpringBackend
 from sandbox.vendors.kombo import KomboBackend
 from sandbox.vendors.lms365 import LMS365Backend
+from sandbox.webhooks import WEBHOOK_ROUTES, Webhooks
 
 VENDORS: Final[tuple[type[Vendor], ...]] = (
     DoceboBackend,
@@ -102,6 +106,9 @@ class SandboxConfig:
     #: fault rules in force from the start (``sandbox.faults``), as ``POST /_sandbox/faults``
     #: takes them
     faults: Sequence[Mapping[str, Any]] = ()
+    #: webhook delivery settings (``sandbox.webhooks``), as ``POST /_sandbox/webhooks/settings``
+    #: takes them; a reset comes back to these
+    webhooks: Mapping[str, Any] = field(default_factory=dict)
 
 
 def default_data_dir(scenario: Scenario) -> Path:
@@ -137,6 +144,13 @@ class Sandbox:
                 for cls in VENDORS
                 if only is None or cls.name in only
             }
+            self.webhooks = Webhooks(
+                self.clock,
+                list(self.vendors),
+                lambda vendor, purpose: self.vendors[vendor].secret(purpose),
+                config.webhooks,
+            )
+            self.events.listeners.append(self.webhooks.on_event)
             where = str(self.scenario.source or self.scenario.name)
             check_rules(self.scenario.faults, self.vendors.values(), f"{where} [[faults]]")
             check_rules(config.faults, self.vendors.values(), "the configuration")
@@ -203,6 +217,7 @@ class Sandbox:
         self.clock.reset()
         self.journal.reset()
         self.activity.reset()
+        self.webhooks.reset()
 
     async def restore(self, name: str) -> Snapshot:
         """Swap in a snapshot's state; on any failure the state before is put back."""
@@ -235,6 +250,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.activity.stop()
+        self.webhooks.close()
         if self.namespaces is not None:
             self.namespaces.close()
         self.store.close()
@@ -329,6 +345,7 @@ ADMIN_ROUTES: Final[list[BaseRoute]] = [
     Route("/faults", add_fault, methods=["POST"]),
     Route("/faults", delete_faults, methods=["DELETE"]),
     Route("/faults/{fault_id}", delete_fault, methods=["DELETE"]),
+    *WEBHOOK_ROUTES,
     *TOOL_ROUTES,
     *NAMESPACE_ROUTES,
 ]
@@ -446,6 +463,7 @@ def build_app(
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
+    app.state.webhooks = sandbox.webhooks
     app.add_middleware(BodyLimit)
     app.add_middleware(FaultInjector, faults=sandbox.faults)
     app.add_middleware(JournalRecorder, journal=sandbox.journal)

@@ -7,6 +7,7 @@ The log lives in the store like any other state: durable, and emptied by a reset
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from sandbox.clock import Clock
@@ -15,11 +16,16 @@ from sandbox.store import Doc, Store
 
 EVENTS: Final = "sandbox.events"
 
+#: told of every event as it is recorded: ``(vendor, event, event id, body)``
+Listener = Callable[[str, str, int, dict[str, Any]], None]
+
 
 class EventLog:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        #: called after each event is recorded (``sandbox.webhooks`` delivers it)
+        self.listeners: list[Listener] = []
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -31,7 +37,7 @@ class EventLog:
 
     def record(self, vendor: str, event: str, body: dict[str, Any]) -> int:
         """Record one event; the caller commits it with the write that fired it."""
-        return self.collection.insert(
+        event_id = self.collection.insert(
             {
                 "vendor": vendor,
                 "event": event,
@@ -39,6 +45,9 @@ class EventLog:
                 "body": body,
             }
         )
+        for listener in self.listeners:
+            listener(vendor, event, event_id, body)
+        return event_id
 
     def next_id(self) -> int:
         """The id the next recorded event will get (for message ids inside its body)."""

@@ -243,6 +243,16 @@ per course the cascade removed. Learner activity (``POST /_sandbox/activity``, `
 records ``course.enrollment.completed`` (``fired_at``, ``user_id``, ``username``, ``course_id``,
 ``course_name``, ``completion_date``, ``score``, ``status``) when a learner completes a course.
 
+Webhook deliveries (``sandbox.webhooks``) [V: JSON POSTed to a URL, per webhook a chosen list
+of events; I: the rest]: Docebo sets webhooks up in its admin console, not through its API, so
+the sandbox takes them at ``POST /_sandbox/webhooks {"vendor": "docebo", "url", "events",
+"secret"?}``; ``events`` is required (one or more of the five above), as the console requires
+it. The delivered body is the event's body above. Docebo's delivery signature is not in our
+sources [I]: a webhook given a ``secret`` is signed ``X-Docebo-Signature: sha256=<hex
+HMAC-SHA256(secret, raw body)>``, one without is unsigned. The older limits (five enabled
+webhooks of eight events, Enterprise plan) are not enforced. Batch actions send one delivery
+per event (Docebo's batch payload shape is unknown).
+
 Capacity and the waiting list [I]
 ---------------------------------
 A course may carry ``max_enrollments`` (in its item; null when unlimited). Enrolling into a

@@ -184,6 +184,33 @@ nothing. Body: ``{"eventId": <uuid>, "subscriptionType", "accountUrl", "occurred
 (the acting user), "learners": [{"userId", "enrollmentId", "accessDate", "dueDate"}]}``;
 ``COURSE_STATUS_CHANGED`` payload ``{"userId", "courseId", "courseTitle", "enrollmentId",
 "previousStatus", "status"}``.
+
+Webhook subscribers (``webhooks.py``) [V: the document's ``webhook`` operations and bodies; S:
+the ``X-Hub-Signature`` header; I: the rest, as iSpring documents no flow or payload]
+--------------------------------------------------------------------------------------------
+``POST /webhook/register {subscriberName, callbackUrl, secret?}`` registers a subscriber,
+unconfirmed, and delivers a confirmation code to ``callbackUrl`` (event ``CONFIRMATION_CODE``,
+body ``{"subscriberName", "accountUrl", "confirmationCode": "<6 digits>"}``); ``POST
+/webhook/code/send {subscriberName}`` sends a new one (the old one stops working); ``POST
+/webhook/confirm {subscriberName, code}`` confirms (a wrong code is 400 "Invalid confirmation
+code"). ``POST /webhook/subscribe {subscriberName, subscription: {subscriptionType, params?:
+[{name, value}]}}`` adds a type of the document's enum (again: its params are replaced; params
+are kept and listed, not applied); ``POST /webhook/unsubscribe {subscriberName,
+subscriptionType}`` (404 when not subscribed); ``GET /webhook/subscription/list?subscriberName=``
+answers the ``Subscription`` array (XML ``<response><subscription>..<params><param>``); ``POST
+/webhook/enable`` / ``disable``; ``POST /webhook/settings/change {subscriberName, callbackUrl,
+secret?}`` (a new URL is unconfirmed again and sent a new code; no ``secret`` keeps the old);
+``POST /webhook/remove``; ``GET /webhook/subscriber/info?subscriberName=`` answers
+``GetSubscriberInfoResponse``: ``subscriberStatus`` ACTIVE unless disabled,
+``confirmationStatus``, ``notificationProcessStatus`` ACTIVE when enabled, confirmed and
+subscribed to a type (SUSPENDED is never answered). Every operation answers 200 with no body
+on success, 404 for an unknown subscriber, 400 for a name already registered or a bad body
+(JSON or XML); only the account administrator may call them (a department administrator is
+403). Only confirmed, enabled subscribers get events, those of the types they subscribed to;
+only ``LEARNERS_ENROLLED_IN_COURSE`` and ``COURSE_STATUS_CHANGED`` ever fire. A subscriber with
+a ``secret`` gets every delivery (the code too) signed ``X-Hub-Signature: sha256=<hex
+HMAC-SHA256(secret, raw body)>``; one without, unsigned. Subscribers live in the platform's
+registry (``sandbox.webhooks``): ``GET /_sandbox/webhooks`` lists them and a reset drops them.
 """
 
 from sandbox.vendors.ispring.models import ISpringBackend

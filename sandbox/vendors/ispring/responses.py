@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,17 +25,19 @@ from sandbox.vendors.ispring.exceptions import (
 from sandbox.vendors.ispring.formats import UNWRAPPED, Format, answer_format, empty, respond
 from sandbox.vendors.ispring.models import Actor, ISpringBackend
 
-Handler = Callable[["ISpringResponses", Request, Format], Awaitable[Response]]
-Endpoint = Callable[["ISpringResponses", Request], Awaitable[Response]]
+#: the class holding the handlers (``ISpringResponses``; ``webhooks.ISpringWebhookResponses``)
+Owner = TypeVar("Owner")
+Handler = Callable[[Owner, Request, Format], Awaitable[Response]]
+Endpoint = Callable[[Owner, Request], Awaitable[Response]]
 RANGES: Final = ("completionDate", "accessDate", "dueDate")
 
 
-def operation(handler: Handler) -> Endpoint:
+def operation(handler: Handler[Owner]) -> Endpoint[Owner]:
     """Negotiate the answer format, and render every error (the vendor's own, and a body over
     the platform's limit) in it."""
 
     @functools.wraps(handler)
-    async def endpoint(self: ISpringResponses, request: Request) -> Response:
+    async def endpoint(self: Owner, request: Request) -> Response:
         fmt = answer_format(request.headers.get("accept"))
         try:
             return await handler(self, request, fmt)

@@ -7,6 +7,7 @@ from typing import Final
 from starlette.routing import BaseRoute, Route
 
 from sandbox.vendors.ispring.responses import ISpringResponses
+from sandbox.vendors.ispring.webhooks import ISpringWebhookResponses
 
 METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -37,5 +38,23 @@ def routes(r: ISpringResponses) -> list[BaseRoute]:
         Route("/enrollment/{enrollmentId}", r.change_enrollment, methods=["POST"]),
         Route("/enrollment/{enrollmentId}/reenroll", r.reenroll, methods=["POST"]),
         Route("/learners/results", r.list_learner_results, methods=["GET"]),
+        *webhook_routes(ISpringWebhookResponses(r.backend)),
     ]
     return [*api, Route("/{path:path}", r.fallback(api), methods=METHODS)]
+
+
+def webhook_routes(w: ISpringWebhookResponses) -> list[BaseRoute]:
+    hook = "/webhook"
+    return [
+        Route(hook + "/register", w.register_subscriber, methods=["POST"]),
+        Route(hook + "/code/send", w.send_confirmation_code, methods=["POST"]),
+        Route(hook + "/confirm", w.confirm, methods=["POST"]),
+        Route(hook + "/settings/change", w.change_subscriber_settings, methods=["POST"]),
+        Route(hook + "/remove", w.remove_subscriber, methods=["POST"]),
+        Route(hook + "/enable", w.enable_subscriber, methods=["POST"]),
+        Route(hook + "/disable", w.disable_subscriber, methods=["POST"]),
+        Route(hook + "/subscribe", w.subscribe, methods=["POST"]),
+        Route(hook + "/unsubscribe", w.unsubscribe, methods=["POST"]),
+        Route(hook + "/subscription/list", w.list_subscriptions, methods=["GET"]),
+        Route(hook + "/subscriber/info", w.get_subscriber_info, methods=["GET"]),
+    ]

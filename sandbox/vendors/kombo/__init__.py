@@ -150,6 +150,13 @@ docs.kombo.dev, model names from the SDK]: ``{"id": <Kombo id>, "type": "data-ch
 ``lms_course_progressions``; deactivate ``lms_course_revisions``; a bulk task when it runs
 ``lms_courses`` and/or ``lms_course_revisions``. One event per write [I] (Kombo batches them).
 
+Deliveries (``sandbox.webhooks``) [I but the body]: Kombo's webhooks are set up in its
+dashboard, so the sandbox takes them at ``POST /_sandbox/webhooks {"vendor": "kombo", "url",
+"events"?: ["data-changed"], "secret"?}`` for the tenant's one integration. Every delivery is
+signed ``X-Kombo-Signature: <base64url, unpadded, HMAC-SHA256(secret, raw body)>``; without a
+``secret`` one is derived from the scenario's seed and answered with the subscription. Kombo's
+other webhook types (connection flows, integration state) are not emulated.
+
 Seeding [I]
 -----------
 From the vendor-neutral world: progressions from the assignments, with the neutral states as

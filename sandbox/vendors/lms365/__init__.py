@@ -154,6 +154,13 @@ Every enrollment records the e-mail LMS365 sends: events ``enrollment``,
 ``{"Notification", "To", "Subject", "UserId", "UserLoginName", "CourseId", "EnrollmentId",
 "CourseSessionIds"}``. PATCH sends none.
 
+Webhooks [V: issue 9's "webhooks signed with a shared secret"; I: everything on the wire, as
+Zensai documents no webhook API]: ``POST /_sandbox/webhooks {"vendor": "lms365", "url",
+"events"?, "secret"?}`` subscribes to the four events above (every one by default); each is
+delivered with the notification's body, signed ``X-LMS365-Signature: <base64 HMAC-SHA256(shared
+secret, raw body)>``; without a ``secret`` a shared secret is derived from the scenario's seed
+and answered with the subscription.
+
 Seeding [I]
 -----------
 GUIDs are 128 bits of SHA-256 over (seed, kind, index), stamped as UUID v4. Users from the
