@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -13,17 +15,28 @@ from textual.screen import Screen
 from core.connections import Connection
 from tui.commands import BrowseCommands
 from tui.loading import ConnectorFactory, default_connector_factory
-from tui.screens.browse import BrowseScreen
+from tui.screens.browse import BrowseScreen, utc_now
+from tui.workspace import Workspace
 
 ReadyCallback = Callable[["LmsBridgeApp"], object]
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
 
 
 class LmsBridgeApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "actions.tcss"]
     COMMANDS = App.COMMANDS | {BrowseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("?", "toggle_keys", "Keys", id="app.keys"),
+        Binding(
+            "t",
+            "toggle_theme",
+            "Theme",
+            show=False,
+            tooltip="Light or dark theme",
+            id="app.theme",
+        ),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -41,15 +54,42 @@ class LmsBridgeApp(App[None]):
         title: str = "lmsbridge",
         connector_factory: ConnectorFactory = default_connector_factory,
         on_ready: ReadyCallback | None = None,
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        state_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.workspace = Workspace(state_dir) if state_dir is not None else Workspace()
         self.title = title
         self.connections = list(connections)
         self.connector_factory = connector_factory
+        self.clock = clock
         self._on_ready = on_ready
+        self._wanted_theme = theme
+        if keymap:
+            self.set_keymap(dict(keymap))
 
     def get_default_screen(self) -> Screen[None]:
-        return BrowseScreen(self.connections, self.connector_factory)
+        return BrowseScreen(self.connections, self.connector_factory, self.clock)
+
+    def on_mount(self) -> None:
+        wanted = self._wanted_theme
+        if wanted is None:
+            return
+        if wanted in ("dark", "light"):
+            wanted = DARK_THEME if wanted == "dark" else LIGHT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            known = ", ".join(["dark", "light", *sorted(self.available_themes)])
+            self.notify(
+                f"Unknown theme {wanted!r} in the config; known: {known}", severity="warning"
+            )
+
+    def action_toggle_theme(self) -> None:
+        """Switch between light and dark."""
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
     @property
     def browser(self) -> BrowseScreen:
@@ -76,13 +116,28 @@ def make_app(
     title: str = "lmsbridge",
     connector_factory: ConnectorFactory = default_connector_factory,
     on_ready: ReadyCallback | None = None,
+    keymap: Mapping[str, str] | None = None,
+    theme: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    state_dir: Path | None = None,
 ) -> LmsBridgeApp:
     """The app as ``main``, the tests and the benchmarks build it.
 
     ``connector_factory`` opens a connector for a connection (tests inject an in-process
     ``http_client`` here). ``on_ready(app)`` runs once, after the first connection's listings
     have all finished loading (or failed) and the screen has been repainted with them.
+    ``keymap`` maps binding ids to keys (the config's ``[keys]``), ``theme`` names a Textual
+    theme (or ``dark``/``light``), and ``clock`` gives the time the data's age and the due-date
+    facets are measured from (the snapshots freeze it). ``state_dir`` is where the activity log
+    and bulk journals live (default: the user state directory).
     """
     return LmsBridgeApp(
-        connections, title=title, connector_factory=connector_factory, on_ready=on_ready
+        connections,
+        title=title,
+        connector_factory=connector_factory,
+        on_ready=on_ready,
+        keymap=keymap,
+        theme=theme,
+        clock=clock,
+        state_dir=state_dir,
     )

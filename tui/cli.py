@@ -172,7 +172,7 @@ def run_tui(args: argparse.Namespace) -> int:
     if config is not None:
         from tui.app import make_app
 
-        make_app(connections).run()
+        make_app(connections, keymap=config.keys, theme=config.theme).run()
         return EXIT_OK
     return _run_tui_on_sandbox(args)
 

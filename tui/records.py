@@ -45,6 +45,21 @@ COLUMNS: Mapping[Kind, tuple[str, ...]] = {
     Kind.COURSES: ("Title", "Code", "Type", "ID"),
     Kind.ENROLLMENTS: ("User", "Course", "Status", "Progress", "Due"),
 }
+#: the columns the "All connections" view puts before every row
+MERGED_COLUMNS: tuple[str, ...] = ("Connection", "Vendor")
+#: the columns the filter matches fuzzily (names, emails, titles) when no row contains the query
+FUZZY_COLUMNS: Mapping[Kind, tuple[str, ...]] = {
+    Kind.USERS: ("Name", "Email", "Username"),
+    Kind.COURSES: ("Title", "Code"),
+    Kind.ENROLLMENTS: ("User", "Course"),
+}
+#: columns that sort by their number rather than their text
+NUMERIC_COLUMNS = frozenset({"Progress"})
+
+
+def columns_of(kind: Kind, merged: bool = False) -> tuple[str, ...]:
+    """The columns of a tab: the connection and vendor first in the "All connections" view."""
+    return (*MERGED_COLUMNS, *COLUMNS[kind]) if merged else COLUMNS[kind]
 
 
 class RowBuilder:

@@ -36,6 +36,7 @@ from core.config import Config, ConfigError, load_config
 from core.connections import Connection
 from core.connector import Connector
 from core.errors import LmsError
+from core.models import Course, Enrollment, User
 from core.operations import (
     Action,
     ItemReport,
@@ -463,7 +464,7 @@ async def _operate(
     view = await _load(connection, connector, output)
     made = plan(tenant or connection.name, connector, view, requests)
     if args.dry_run:
-        output.records([_plan_row(made, i) for i in range(len(made.items))], PLAN_COLUMNS)
+        output.records([plan_row(made, i) for i in range(len(made.items))], PLAN_COLUMNS)
         counts = made.counts()
         output.note(
             "dry run: "
@@ -491,7 +492,7 @@ async def _operate(
     )
     if output.progress:
         sys.stderr.write("\r\x1b[K")
-    output.records([_report_row(r) for r in reports], REPORT_COLUMNS)
+    output.records([report_row(r) for r in reports], REPORT_COLUMNS)
     outcomes = summarize(reports)
     output.note(", ".join(f"{outcomes[o]} {o.replace('_', ' ')}" for o in Outcome if outcomes[o]))
     return EXIT_OK if all(r.outcome.ok for r in reports) else EXIT_PARTIAL
@@ -501,7 +502,7 @@ PLAN_COLUMNS = ("row", "action", "user", "course", "plan", "reason")
 REPORT_COLUMNS = ("row", "action", "user", "course", "outcome", "message", "enrollment_id")
 
 
-def _plan_row(made: Plan, index: int) -> dict[str, Any]:
+def plan_row(made: Plan, index: int) -> dict[str, Any]:
     item = made.items[index]
     return {
         "row": index + 1,
@@ -513,7 +514,7 @@ def _plan_row(made: Plan, index: int) -> dict[str, Any]:
     }
 
 
-def _report_row(report: ItemReport) -> dict[str, Any]:
+def report_row(report: ItemReport) -> dict[str, Any]:
     return {
         "row": report.index + 1,
         "action": str(report.request.action),
@@ -546,57 +547,62 @@ EXPORT_COLUMNS = {
 }
 
 
+def export_row(kind: str, record: User | Course | Enrollment) -> dict[str, Any]:
+    """One record as the row ``export`` writes for its kind (``EXPORT_COLUMNS[kind]``)."""
+    if kind == "users":
+        assert isinstance(record, User)
+        return {
+            "id": record.id,
+            "remote_id": record.remote_id,
+            "name": record.name,
+            "email": record.primary_email,
+            "username": record.username,
+            "status": record.status,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+    if kind == "courses":
+        assert isinstance(record, Course)
+        return {
+            "id": record.id,
+            "remote_id": record.remote_id,
+            "code": record.code,
+            "title": record.title,
+            "type": record.type,
+            "status": record.status,
+            "language": record.language,
+            "updated_at": record.updated_at,
+        }
+    assert isinstance(record, Enrollment)
+    e = record
+    return {
+        "id": e.id,
+        "user_id": e.user.id,
+        "user_name": e.user.name,
+        "user_email": e.user.emails[0].email if e.user.emails else None,
+        "course_id": e.course.id,
+        "course_title": e.course.title,
+        "status": str(e.status),
+        "progress_percent": e.progress_percent,
+        "score": e.score,
+        "due_at": e.due_at,
+        "enrolled_at": e.enrolled_at,
+        "completed_at": e.completed_at,
+        "is_mandatory": e.is_mandatory,
+    }
+
+
 async def _export(
     connection: Connection, connector: Connector, args: argparse.Namespace, output: Output
 ) -> int:
-    rows: list[dict[str, Any]] = []
+    listing: AsyncIterator[User | Course | Enrollment]
     if args.kind == "users":
-        async for user in connector.list_users():
-            rows.append(
-                {
-                    "id": user.id,
-                    "remote_id": user.remote_id,
-                    "name": user.name,
-                    "email": user.primary_email,
-                    "username": user.username,
-                    "status": user.status,
-                    "created_at": user.created_at,
-                    "updated_at": user.updated_at,
-                }
-            )
+        listing = connector.list_users()
     elif args.kind == "courses":
-        async for course in connector.list_courses():
-            rows.append(
-                {
-                    "id": course.id,
-                    "remote_id": course.remote_id,
-                    "code": course.code,
-                    "title": course.title,
-                    "type": course.type,
-                    "status": course.status,
-                    "language": course.language,
-                    "updated_at": course.updated_at,
-                }
-            )
+        listing = connector.list_courses()
     else:
-        async for e in connector.list_enrollments():
-            rows.append(
-                {
-                    "id": e.id,
-                    "user_id": e.user.id,
-                    "user_name": e.user.name,
-                    "user_email": e.user.emails[0].email if e.user.emails else None,
-                    "course_id": e.course.id,
-                    "course_title": e.course.title,
-                    "status": str(e.status),
-                    "progress_percent": e.progress_percent,
-                    "score": e.score,
-                    "due_at": e.due_at,
-                    "enrolled_at": e.enrolled_at,
-                    "completed_at": e.completed_at,
-                    "is_mandatory": e.is_mandatory,
-                }
-            )
+        listing = connector.list_enrollments()
+    rows = [export_row(args.kind, record) async for record in listing]
     fmt = (
         args.format if args.format in ("csv", "json") else ("csv" if args.output else output.format)
     )
@@ -618,6 +624,14 @@ def _destination(path: Path | None, output: Output) -> Iterator[IO[str]]:
     if path is None:
         yield output.stream
         return
+    with write_whole(path) as stream:
+        yield stream
+
+
+@contextmanager
+def write_whole(path: Path) -> Iterator[IO[str]]:
+    """A file written whole or not at all: a temporary file beside it, renamed at the end; an
+    error leaves the old file (if any) as it was and raises ``CommandError``."""
     temporary = path.with_name(f".{path.name}.partial")
     try:
         with temporary.open("w", encoding="utf-8", newline="") as stream:
@@ -629,6 +643,15 @@ def _destination(path: Path | None, output: Output) -> Iterator[IO[str]]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_records(
+    path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
+) -> None:
+    """Rows to a file as ``export`` writes them (``csv``, or ``json``: one object a line),
+    whole or not at all."""
+    with write_whole(path) as stream:
+        Output(fmt, stream, False).records(rows, columns)
 
 
 async def _reconcile(source: Source, args: argparse.Namespace, output: Output) -> int:

@@ -2,228 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any, Self
 
-import httpx
 from textual.command import CommandPalette
-from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import HelpPanel, Input, TabbedContent
 
-from core.capabilities import Capabilities
 from core.connections import Connection
-from core.connector import Connector
 from core.errors import LmsConnectionError
-from core.models import (
-    Course,
-    CourseRef,
-    Email,
-    Enrollment,
-    EnrollmentStatus,
-    User,
-    UserRef,
+from tests.tui.fakes import (
+    SIZE,
+    BrokenConnector,
+    FakeConnector,
+    FakeData,
+    app_rows,
+    connection,
+    fake_app,
+    focused,
+    loaded,
+    status,
+    table,
+    visible_rows,
 )
-from tui.app import LmsBridgeApp, make_app
+from tui.app import make_app
 from tui.commands import BrowseCommands
 from tui.records import Kind
-from tui.screens.browse import BrowseScreen
 from tui.screens.detail import DetailScreen
 from tui.widgets.connection_list import ConnectionList
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.virtual_table import VirtualTable
-
-SIZE = (120, 40)
-STATUSES = list(EnrollmentStatus)
-
-
-class FakeData:
-    def __init__(
-        self, users: int = 30, courses: int = 8, enrollments: int = 240, tag: str = ""
-    ) -> None:
-        self.users = [
-            User(
-                id=f"u{i}",
-                vendor="fake",
-                remote_id=f"u{i}",
-                name=f"{tag}User {i:03d}",
-                username=f"user{i}",
-                emails=(Email(email=f"user{i}@example.com", is_primary=True),),
-                status="active",
-                remote_data={"user_id": i, "fullname": f"{tag}User {i:03d}"},
-            )
-            for i in range(users)
-        ]
-        self.courses = [
-            Course(
-                id=f"c{i}",
-                vendor="fake",
-                remote_id=f"c{i}",
-                title=f"{tag}Course {i}",
-                code=f"C-{i}",
-                type="elearning",
-                remote_data={"id_course": i, "name": f"{tag}Course {i}"},
-            )
-            for i in range(courses)
-        ]
-        self.enrollments = [
-            Enrollment(
-                id=f"c{i % courses}:u{i % users}",
-                vendor="fake",
-                remote_id=f"c{i % courses}:u{i % users}",
-                user=UserRef(id=f"u{i % users}", name=f"{tag}User {i % users:03d}"),
-                course=CourseRef(id=f"c{i % courses}", title=f"{tag}Course {i % courses}"),
-                status=STATUSES[i % len(STATUSES)],
-                progress_percent=float(i % 101),
-                due_at=datetime(2025, 1 + i % 12, 1 + i % 28, tzinfo=UTC),
-                remote_data={"enrollment_number": i, "marker": f"remote-{i}"},
-            )
-            for i in range(enrollments)
-        ]
-
-
-class BrokenConnector(Connector):
-    """Fails as a bug would: a plain exception on the first listing call."""
-
-    vendor = "fake"
-    capabilities = Capabilities(operations=frozenset())
-
-    def __init__(self) -> None:
-        self.base_url = "http://fake.invalid"
-        self._owns_client = False
-
-    @classmethod
-    def from_secrets(
-        cls,
-        *,
-        base_url: str,
-        secrets: Mapping[str, str],
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> Self:
-        raise NotImplementedError
-
-    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
-        return None, None
-
-    def list_users(self) -> AsyncIterator[User]:
-        raise RuntimeError("boom\nsecond line")
-
-    def list_courses(self) -> AsyncIterator[Course]:
-        raise RuntimeError("boom")
-
-    def list_enrollments(
-        self,
-        *,
-        user_ids: Sequence[str] = (),
-        course_ids: Sequence[str] = (),
-        statuses: Sequence[EnrollmentStatus] = (),
-    ) -> AsyncIterator[Enrollment]:
-        raise RuntimeError("boom")
-
-
-class FakeConnector(Connector):
-    """Yields the fake data in pages, letting the event loop run between pages."""
-
-    vendor = "fake"
-    capabilities = Capabilities(operations=frozenset())
-
-    def __init__(self, data: FakeData, *, fail: Exception | None = None, page: int = 50) -> None:
-        # No super().__init__(): the fake never opens an HTTP client, so there is none to close.
-        self.base_url = "http://fake.invalid"
-        self._owns_client = False
-        self.data = data
-        self.fail = fail
-        self.page = page
-
-    @classmethod
-    def from_secrets(
-        cls,
-        *,
-        base_url: str,
-        secrets: Mapping[str, str],
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> Self:
-        raise NotImplementedError
-
-    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
-        return None, None
-
-    async def _pages(self, records: Sequence[Any]) -> AsyncIterator[Any]:
-        for start in range(0, len(records), self.page):
-            await asyncio.sleep(0)
-            if self.fail is not None and start >= self.page:
-                raise self.fail
-            for record in records[start : start + self.page]:
-                yield record
-
-    async def aclose(self) -> None:
-        pass
-
-    def list_users(self) -> AsyncIterator[User]:
-        return self._pages(self.data.users)
-
-    def list_courses(self) -> AsyncIterator[Course]:
-        return self._pages(self.data.courses)
-
-    def list_enrollments(
-        self,
-        *,
-        user_ids: Sequence[str] = (),
-        course_ids: Sequence[str] = (),
-        statuses: Sequence[EnrollmentStatus] = (),
-    ) -> AsyncIterator[Enrollment]:
-        return self._pages(self.data.enrollments)
-
-
-def connection(name: str = "fake-one") -> Connection:
-    return Connection(name=name, vendor="fake", base_url="http://fake.invalid")
-
-
-def fake_app(
-    data: FakeData | None = None, *, fail: Exception | None = None, **options: Any
-) -> LmsBridgeApp:
-    data = data or FakeData()
-    return make_app(
-        [connection()], connector_factory=lambda c: FakeConnector(data, fail=fail), **options
-    )
-
-
-async def loaded(app: LmsBridgeApp, pilot: Pilot[None]) -> None:
-    """Wait until every load has finished and its messages have been handled."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def table(app: LmsBridgeApp, kind: Kind) -> VirtualTable:
-    return app.browser.query_one(f"#{kind.value}-table", VirtualTable)
-
-
-def focused(app: LmsBridgeApp) -> Widget | None:
-    return app.focused
-
-
-def status(app: LmsBridgeApp) -> str:
-    return app.browser.query_one(StatusBar).text
-
-
-def visible_rows(grid: VirtualTable) -> list[tuple[str, ...]]:
-    data = app_rows(grid)
-    return [data[grid.row_index(p)] for p in range(grid.row_count)]
-
-
-def app_rows(grid: VirtualTable) -> Sequence[tuple[str, ...]]:
-    screen = grid.screen
-    assert isinstance(screen, BrowseScreen)
-    kind = Kind(str(grid.id).removesuffix("-table"))
-    dataset = screen.dataset(kind)
-    assert dataset is not None
-    return dataset.rows
-
 
 # -- loading ----------------------------------------------------------------------------------
 
@@ -242,7 +47,7 @@ async def test_load_reports_count_and_state_in_status_line() -> None:
     app = fake_app(FakeData(enrollments=1234))
     async with app.run_test(size=SIZE) as pilot:
         await loaded(app, pilot)
-        assert status(app) == "fake-one · 1,234 enrollments · loaded"
+        assert status(app) == "fake-one · 1,234 enrollments · loaded just now"
         assert not app.browser.query_one(StatusBar).is_loading
 
 
@@ -288,7 +93,7 @@ async def test_refresh_fetches_again() -> None:
         await loaded(app, pilot)
         assert len(opened) == 6
         assert table(app, Kind.ENROLLMENTS).row_count == len(data.enrollments)
-        assert status(app).endswith("· loaded")
+        assert status(app).endswith("· loaded just now")
 
 
 async def test_select_connection_shows_its_records() -> None:
@@ -323,7 +128,7 @@ async def test_filter_narrows_rows_to_matches() -> None:
         rows = visible_rows(grid)
         assert len(rows) == 8
         assert {row[0] for row in rows} == {"User 003"}
-        assert status(app) == "fake-one · 8 of 240 enrollments · loaded"
+        assert status(app) == "fake-one · 8 of 240 enrollments · loaded just now"
 
 
 async def test_filter_ignores_case_and_matches_any_column() -> None:
@@ -405,7 +210,7 @@ async def test_number_keys_switch_tabs() -> None:
             assert app.focused is table(app, kind)
         await pilot.press("1")
         await pilot.pause()
-        assert status(app) == "fake-one · 30 users · loaded"
+        assert status(app) == "fake-one · 30 users · loaded just now"
 
 
 async def test_enter_shows_detail_with_remote_data() -> None:
@@ -484,20 +289,28 @@ async def test_palette_command_switches_tab() -> None:
         assert app.browser.query_one(TabbedContent).active == Kind.COURSES.value
 
 
-async def test_palette_offers_tabs_refresh_and_connections() -> None:
+async def test_palette_offers_every_binding_and_valued_commands() -> None:
     app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await loaded(app, pilot)
         provider = BrowseCommands(app.browser)
         names = [hit.text async for hit in provider.discover()]
-        assert names == [
+        assert {
             "Show users",
             "Show courses",
             "Show enrollments",
-            "Refresh",
-            "Filter",
+            "Fetch every listing again",
+            "Filter as you type",
+            "Sort by the current column (▲, ▼, off)",
+            "Hide or show columns",
+            "Facet by status, vendor, course, due date",
             "Open fake-one",
-        ]
+            "Sort by Due descending",
+            "Hide column Progress",
+            "Facet: status overdue",
+            "Facet: due within 7 days",
+            "Toggle light/dark theme",
+        } <= set(names)
 
 
 # -- failures ---------------------------------------------------------------------------------

@@ -49,7 +49,10 @@ async def test_sandbox_load_shows_every_record(
         assert table(app, Kind.COURSES).row_count == len(courses) > 0
         assert table(app, Kind.ENROLLMENTS).row_count == len(enrollments) > 0
         status = app.browser.query_one(StatusBar).text
-        assert status == f"{docebo_connection.name} · {len(enrollments):,} enrollments · loaded"
+        assert (
+            status
+            == f"{docebo_connection.name} · {len(enrollments):,} enrollments · loaded just now"
+        )
 
 
 async def test_sandbox_filter_narrows_to_matching_enrollments(
@@ -97,7 +100,7 @@ async def test_sandbox_number_keys_switch_tabs(
         await pilot.press("1")
         await pilot.pause()
         assert app.browser.query_one(TabbedContent).active == Kind.USERS.value
-        assert " users · loaded" in app.browser.query_one(StatusBar).text
+        assert " users · loaded just now" in app.browser.query_one(StatusBar).text
 
 
 async def test_sandbox_wrong_secret_shows_authentication_error(

@@ -46,7 +46,8 @@ def dataset(app: LmsBridgeApp, kind: Kind) -> Dataset:
 
 
 async def open_course(app: LmsBridgeApp, pilot: Pilot[None], course_type: str | None) -> Course:
-    """Enter on the first course of ``course_type`` (any course for None); the sessions loaded."""
+    """Open the detail (d) of the first course of ``course_type`` (any course for None); the
+    sessions loaded."""
     await pilot.press("2")
     courses = dataset(app, Kind.COURSES).records
     index = next(
@@ -55,7 +56,7 @@ async def open_course(app: LmsBridgeApp, pilot: Pilot[None], course_type: str | 
         if isinstance(c, Course) and (course_type is None or c.type == course_type)
     )
     table(app, Kind.COURSES).move_cursor(index)
-    await pilot.press("enter")
+    await pilot.press("d")
     await loaded(app, pilot)
     assert isinstance(app.screen, DetailScreen)
     course = courses[index]

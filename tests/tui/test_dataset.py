@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tui.dataset import Dataset, LoadState, matching
-from tui.records import Kind, Record
+from datetime import UTC, datetime
+
+from tests.tui.fakes import FakeData
+from tui.dataset import Dataset, LoadState, Sort, matching
+from tui.facets import Facets
+from tui.records import Kind, Record, RowBuilder, search_text
 
 NAMES = ["Ada", "Alan", "Grace", "Barbara", "Adele"]
 
@@ -81,3 +85,84 @@ def test_finish_records_error() -> None:
     dataset = filled()
     dataset.finish("docebo: HTTP 500: boom")
     assert (dataset.state, dataset.error) == (LoadState.FAILED, "docebo: HTTP 500: boom")
+
+
+# -- sort, facets, fuzzy ----------------------------------------------------------------------
+
+
+def enrollments(count: int = 6) -> Dataset:
+    data = FakeData(users=3, courses=2, enrollments=count)
+    dataset = Dataset(Kind.ENROLLMENTS)
+    dataset.start()
+    builder = RowBuilder(Kind.ENROLLMENTS)
+    rows = [builder.row(e) for e in data.enrollments]
+    dataset.extend(data.enrollments, rows, [search_text(r) for r in rows])
+    return dataset
+
+
+def shown(dataset: Dataset, column: int) -> list[str]:
+    order = range(dataset.total) if dataset.visible is None else dataset.visible
+    return [dataset.rows[i][column] for i in order]
+
+
+def test_sort_orders_by_column_then_back_to_load_order() -> None:
+    dataset = enrollments()
+    dataset.set_sort(Sort(0, descending=True))
+    assert shown(dataset, 0) == sorted(shown(dataset, 0), reverse=True)
+    dataset.set_sort(None)
+    assert dataset.visible is None
+
+
+def test_sort_progress_compares_numbers() -> None:
+    dataset = enrollments(12)
+    dataset.set_sort(Sort(3))
+    assert shown(dataset, 3)[:4] == ["0%", "1%", "2%", "3%"]
+    assert shown(dataset, 3)[-1] == "11%"
+
+
+def test_sort_puts_empty_cells_last_both_ways() -> None:
+    dataset = filled(["b", "", "a"])
+    dataset.set_sort(Sort(0))
+    assert dataset.visible == [2, 0, 1]
+    dataset.set_sort(Sort(0, descending=True))
+    assert dataset.visible == [0, 2, 1]
+
+
+def test_sort_applies_to_rows_appended_later() -> None:
+    dataset = filled(["b", "d"])
+    dataset.set_sort(Sort(0))
+    assert dataset.extend([], [("a",), ("c",)], ["a", "c"])  # reordered
+    assert [dataset.rows[i][0] for i in dataset.visible or []] == ["a", "b", "c", "d"]
+
+
+def test_facets_then_filter_narrow_together() -> None:
+    dataset = enrollments(20)
+    dataset.set_facets(Facets(statuses=frozenset({"assigned", "failed"})))
+    assert set(shown(dataset, 2)) == {"assigned", "failed"}
+    dataset.apply("user 000")
+    assert shown(dataset, 0) == ["User 000", "User 000"]  # enrollments 0 and 15
+    assert shown(dataset, 2) == ["assigned", "failed"]
+
+
+def test_facets_apply_to_rows_appended_later() -> None:
+    dataset = enrollments(10)
+    dataset.set_facets(Facets(statuses=frozenset({"assigned"})))
+    more = FakeData(users=3, courses=2, enrollments=20).enrollments[10:]
+    builder = RowBuilder(Kind.ENROLLMENTS)
+    rows = [builder.row(e) for e in more]
+    assert not dataset.extend(more, rows, [search_text(r) for r in rows])
+    assert dataset.visible == [0, 10]
+
+
+def test_fuzzy_query_finds_typo_and_says_so() -> None:
+    dataset = enrollments(12)
+    dataset.apply("usr 002")
+    assert set(shown(dataset, 0)) == {"User 002"}
+    assert dataset.fuzzy
+
+
+def test_finish_records_when_loaded() -> None:
+    dataset = filled()
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    dataset.finish(None, at)
+    assert dataset.loaded_at == at

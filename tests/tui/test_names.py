@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from core.connections import Connection
 from core.models import Course, CourseRef, Email, Enrollment, EnrollmentStatus, User, UserRef
-from tests.tui.test_browse import SIZE, FakeConnector, FakeData, loaded, table, visible_rows
+from tests.tui.fakes import SIZE, FakeConnector, FakeData, loaded, table, visible_rows
 from tui.app import make_app
 from tui.dataset import Dataset
 from tui.names import Names

@@ -1,6 +1,8 @@
 """A modal with the whole normalized record and the vendor's raw ``remote_data``, as JSON.
 
-A course opened with its connection also shows the course's sessions (``SessionsPanel``).
+A course opened with its connection also shows the course's sessions (``SessionsPanel``). On a
+user or a course, ``e`` closes the view with ``"enrollments"``: the browse screen then shows that
+user's or course's enrollments.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from core.connections import Connection
-from core.models import Course
+from core.models import Course, User
 from tui.loading import ConnectorFactory
 from tui.records import Record, record_fields, to_json
 from tui.widgets.sessions_panel import SessionsPanel
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="detail.close"),
+        Binding("e", "enrollments", "Enrollments", id="detail.enrollments"),
     ]
 
     def __init__(
@@ -65,3 +68,11 @@ class DetailScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#detail-record").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enrollments":
+            return isinstance(self.record, User | Course)
+        return True
+
+    def action_enrollments(self) -> None:
+        self.dismiss("enrollments")

@@ -41,14 +41,50 @@ class ColumnLayout:
         self.columns: tuple[str, ...] = ()
         self.widths: list[int] = []
         self.sampled = 0
+        self.hidden: frozenset[str] = frozenset()
+        self.shown: list[int] = []
+        """Indices of the columns on screen, in order."""
+        self.markers: dict[int, str] = {}
+        """A mark after a column's name (the sort direction), by column index."""
         self.reset(columns)
 
     def reset(self, columns: Sequence[str] | None = None) -> None:
         """Start again from the header alone (with new columns when given)."""
         if columns is not None:
             self.columns = tuple(columns)
-        self.widths = [min(self.max_width, cell_len(c)) for c in self.columns]
+            self.markers = {}
+        self.widths = [
+            min(self.max_width, cell_len(c + self.markers.get(i, "")))
+            for i, c in enumerate(self.columns)
+        ]
         self.sampled = 0
+        self.hide(self.hidden)
+
+    def hide(self, names: frozenset[str]) -> None:
+        """Show every column but those named (one column always stays)."""
+        self.hidden = names
+        shown = [i for i, c in enumerate(self.columns) if c not in names]
+        self.shown = shown or list(range(len(self.columns)))[:1]
+
+    def mark(self, markers: dict[int, str]) -> None:
+        """Put a mark after some columns' names, widening them to fit it."""
+        self.markers = markers
+        for i, mark in markers.items():
+            if i < len(self.widths):
+                needed = cell_len(self.columns[i] + mark)
+                self.widths[i] = min(self.max_width, max(self.widths[i], needed))
+
+    def header_cells(self) -> list[tuple[int, str]]:
+        """(column index, its name and mark fitted to its width) of each column on screen."""
+        widths, markers = self.widths, self.markers
+        return [(c, fit(self.columns[c] + markers.get(c, ""), widths[c])) for c in self.shown]
+
+    def span(self, position: int) -> tuple[int, int]:
+        """Where the column at ``position`` among those shown starts and ends on the line."""
+        start = len(PADDING)
+        for c in self.shown[:position]:
+            start += self.widths[c] + len(GAP)
+        return start, start + self.widths[self.shown[position]]
 
     def needs_sample(self, row_count: int) -> bool:
         return self.sampled < min(row_count, self.sample_size)
@@ -68,11 +104,11 @@ class ColumnLayout:
 
     @property
     def line_width(self) -> int:
-        widths = self.widths
+        widths = [self.widths[c] for c in self.shown]
         return 2 * len(PADDING) + sum(widths) + len(GAP) * max(0, len(widths) - 1)
 
     def format(self, cells: Sequence[str]) -> str:
-        """One line of text: every cell fitted to its column (missing cells are blank)."""
-        count = len(cells)
-        fitted = (fit(cells[c] if c < count else "", w) for c, w in enumerate(self.widths))
+        """One line of text: every shown cell fitted to its column (missing cells are blank)."""
+        count, widths = len(cells), self.widths
+        fitted = (fit(cells[c] if c < count else "", widths[c]) for c in self.shown)
         return PADDING + GAP.join(fitted) + PADDING

@@ -7,6 +7,9 @@ widths come from the header and the first ``sample_size`` rows, capped at ``max_
 longer cells end with an ellipsis. The header stays on the first line while the rows scroll.
 
 Filtering happens outside: the owner computes the matching indices and passes them in.
+
+Rows can be selected (space toggles the cursor's row): the selection is a set of underlying row
+indices, so it survives filtering and is cleared only when ``set_rows`` replaces the rows.
 """
 
 from __future__ import annotations
@@ -16,19 +19,19 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.widgets.columns import PADDING, ColumnLayout, Row
+from tui.widgets.table_base import TableBase
+
+#: drawn in the left padding of a selected row
+SELECTED_MARK = "▌"
 
 
-class VirtualTable(ScrollView, can_focus=True):
+class VirtualTable(TableBase, can_focus=True):
     """A table that renders a window of a large list of rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,10 +42,12 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("home", "first", "First row", show=False, id="table.first"),
         Binding("end", "last", "Last row", show=False, id="table.last"),
         Binding("enter", "select_cursor", "Details", id="table.select"),
+        Binding("space", "toggle_selected", "Select", id="table.toggle_selected"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "virtual-table--header", "virtual-table--cursor", "virtual-table--empty"
+        "virtual-table--header", "virtual-table--header-cursor", "virtual-table--cursor",
+        "virtual-table--empty", "virtual-table--selected",
     }  # fmt: skip
 
     DEFAULT_CSS = """
@@ -52,6 +57,16 @@ class VirtualTable(ScrollView, can_focus=True):
         height: 1fr;
         & > .virtual-table--header {
             background: $panel;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .virtual-table--header-cursor {
+            background: $panel-lighten-2;
+            color: $foreground;
+            text-style: bold;
+        }
+        &:focus > .virtual-table--header-cursor {
+            background: $accent 60%;
             color: $foreground;
             text-style: bold;
         }
@@ -68,6 +83,10 @@ class VirtualTable(ScrollView, can_focus=True):
         & > .virtual-table--empty {
             color: $text-muted;
             text-style: italic;
+        }
+        & > .virtual-table--selected {
+            background: $accent 35%;
+            text-style: bold;
         }
     }
     """
@@ -93,6 +112,18 @@ class VirtualTable(ScrollView, can_focus=True):
     class RowSelected(RowMessage):
         """A row was chosen (enter, or a click on the highlighted row)."""
 
+    class SelectionChanged(Message):
+        """Rows were selected or deselected; ``selected`` is how many are now."""
+
+        def __init__(self, table: VirtualTable, selected: int) -> None:
+            super().__init__()
+            self.table = table
+            self.selected = selected
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
     def __init__(
         self,
         columns: Sequence[str] = (),
@@ -105,26 +136,20 @@ class VirtualTable(ScrollView, can_focus=True):
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._layout = ColumnLayout(columns, sample_size=sample_size, max_width=max_column_width)
-        self._rows: Sequence[Row] = ()
+        super().__init__(
+            ColumnLayout(columns, sample_size=sample_size, max_width=max_column_width),
+            name=name,
+            id=id,
+            classes=classes,
+            disabled=disabled,
+        )
         self._visible: Sequence[int] | None = None
         self._cursor = 0
         self._empty_text = empty_text
-        self._lines: LRUCache[tuple[int, bool], Strip] = LRUCache(256)
-        self._header: Strip | None = None
-        self._styles: dict[str, Style] = {}
+        self._selected: set[int] = set()
         self._cursor_posted = False
 
     # -- data ----------------------------------------------------------------------------------
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self._layout.columns
-
-    @property
-    def column_widths(self) -> tuple[int, ...]:
-        return tuple(self._layout.widths)
 
     @property
     def row_count(self) -> int:
@@ -160,15 +185,13 @@ class VirtualTable(ScrollView, can_focus=True):
         """The underlying index of the row at ``position`` among the visible rows."""
         return position if self._visible is None else self._visible[position]
 
-    def set_columns(self, columns: Sequence[str]) -> None:
-        self._layout.reset(columns)
-        self._remeasure()
-        self._update_size()
-
     def set_rows(self, rows: Sequence[Row], visible: Sequence[int] | None = None) -> None:
         """Show ``rows`` (kept by reference), optionally filtered; the cursor goes to the top."""
         self._rows = rows
         self._visible = visible
+        if self._selected:
+            self._selected = set()
+            self.post_message(self.SelectionChanged(self, 0))
         self._layout.reset()
         self._remeasure()
         self._reset_cursor()
@@ -191,14 +214,41 @@ class VirtualTable(ScrollView, can_focus=True):
         if not self._cursor_posted and self.row_count:
             self._post_highlight()
 
-    def rows_changed(self, visible: Sequence[int] | None) -> None:
-        """Rows given earlier were replaced in place and the filter recomputed; the cursor
-        stays where it was (or on the last row, when fewer remain)."""
+    def rows_changed(self, visible: Sequence[int] | None, cursor: int | None = None) -> None:
+        """Rows given earlier were replaced in place or reordered and the filter recomputed;
+        the cursor stays where it was (or on the last row, when fewer remain), or goes to the
+        visible position ``cursor`` when given."""
         self._visible = visible
-        self._cursor = max(0, min(self._cursor, self.row_count - 1))
+        target = self._cursor if cursor is None else cursor
+        self._cursor = max(0, min(target, self.row_count - 1))
         self._layout.reset()
         self._remeasure()
         self._update_size()
+
+    # -- selection -----------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> list[int]:
+        """The selected rows, as ascending indices into the underlying rows."""
+        return sorted(self._selected)
+
+    def toggle_selected(self, index: int) -> None:
+        """Select the row at underlying ``index``, or deselect it when it was selected."""
+        self._selected.symmetric_difference_update((index,))
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, len(self._selected)))
+
+    def clear_selection(self) -> None:
+        if self._selected:
+            self._selected = set()
+            self.refresh()
+            self.post_message(self.SelectionChanged(self, 0))
+
+    def action_toggle_selected(self) -> None:
+        """Select or deselect the cursor's row, then move down (so space selects a run)."""
+        if self.row_count:
+            self.toggle_selected(self.row_index(self._cursor))
+            self.move_cursor(self._cursor + 1)
 
     # -- cursor --------------------------------------------------------------------------------
 
@@ -273,61 +323,13 @@ class VirtualTable(ScrollView, can_focus=True):
         elif self._cursor >= top + height:
             self.scroll_to(y=self._cursor - height + 1, animate=False, force=True)
 
-    # -- layout and rendering ------------------------------------------------------------------
-
-    def _measure(self) -> bool:
-        """Sample new rows for column widths; a change invalidates the rendered lines."""
-        if self._layout.measure(self._rows):
-            self._forget_lines()
-            return True
-        return False
-
-    def _remeasure(self) -> None:
-        self._layout.measure(self._rows)
-        self._forget_lines()
-
-    def _forget_lines(self) -> None:
-        self._lines.clear()
-        self._header = None
-
-    def _update_size(self, *, repaint: bool = True) -> None:
-        size = Size(self._layout.line_width, self.row_count + 1)
-        if size != self.virtual_size:
-            if self.container_size:
-                # The table fills the space its parent gives it (``height: 1fr``), so a new row
-                # count changes only its scrollbars: skip the screen-wide layout that assigning
-                # ``virtual_size`` would trigger on every batch of a streaming load.
-                self.set_reactive(VirtualTable.virtual_size, size)
-                self._scroll_update(size)
-            else:
-                self.virtual_size = size
-        if repaint:
-            self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()
-        self._forget_lines()
-
-    def _style(self, component: str | None) -> Style:
-        """The widget's style, plus a component's when given (cached until styles change)."""
-        key = component or ""
-        style = self._styles.get(key)
-        if style is None:
-            style = self.rich_style
-            if component:
-                style += self.get_component_rich_style(component)
-            self._styles[key] = style
-        return style
+    # -- rendering -----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         right = scroll_x + self.size.width
         if y == 0:
-            style = self._style("virtual-table--header")
-            if self._header is None:
-                self._header = Strip([Segment(self._layout.format(self.columns), style)])
-            return self._header.crop_extend(scroll_x, right, style)
+            return self._header_line(scroll_x, right)
         position = scroll_y + y - 1
         if position >= self.row_count:
             base = self._style(None)
@@ -341,10 +343,17 @@ class VirtualTable(ScrollView, can_focus=True):
             return Strip.blank(self.size.width, base)
         index = self.row_index(position)
         is_cursor = position == self._cursor
-        style = self._style("virtual-table--cursor" if is_cursor else None)
-        key = (index, is_cursor)
+        is_selected = index in self._selected
+        component = "virtual-table--cursor" if is_cursor else None
+        if is_selected and not is_cursor:
+            component = "virtual-table--selected"
+        style = self._style(component)
+        key = (index, is_cursor, is_selected)
         line = self._lines.get(key)
         if line is None:
-            line = Strip([Segment(self._layout.format(self._rows[index]), style)])
+            text = self._layout.format(self._rows[index])
+            if is_selected:  # a mark in the left padding, seen under the cursor too
+                text = SELECTED_MARK + text[len(SELECTED_MARK) :]
+            line = Strip([Segment(text, style)])
             self._lines[key] = line
         return line.crop_extend(scroll_x, right, style)
