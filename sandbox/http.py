@@ -16,9 +16,10 @@ from starlette.types import Scope
 
 def route_path(scope: Scope) -> str:
     """The request's path under the app's ``root_path``: ``/docebo/...`` both for the sandbox
-    itself and for a namespace's copy of it (served under ``/_ns/<id>``)."""
+    itself and for a namespace's copy of it (served under ``/_ns/<id>``). Inside a ``Mount``,
+    ``root_path`` already holds the mount's prefix: the app's own root is ``app_root_path``."""
     path: str = scope["path"]
-    root: str = scope.get("root_path", "")
+    root: str = scope.get("app_root_path", scope.get("root_path", ""))
     if root and path.startswith(root):
         return path[len(root) :]
     return path
