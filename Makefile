@@ -19,8 +19,9 @@ run: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/lmsbridge sandbox --host 127.0.0.1 --port 8765
 
+# One pytest worker per core (pytest-xdist): the suite is CPU-bound and its tests isolated.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
