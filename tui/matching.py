@@ -1,4 +1,5 @@
-"""What the operator types in the filter: a substring pass first, fuzzy names when nothing matches.
+"""What the operator types in the filter: a substring pass first (every word of the query must
+be in the row), fuzzy names when nothing matches.
 
 The substring pass is the fast one: a C-level ``in`` over each row's lowercase search string (every
 column joined by a tab), so a keystroke at 100,000 rows costs about one list comprehension. Only
@@ -25,10 +26,18 @@ FUZZY_MARGIN = 10.0
 def matching(
     search: Sequence[str], query: str, candidates: Iterable[int] | None = None
 ) -> list[int]:
-    """Indices of the search strings that contain ``query`` (already lowercase)."""
-    if candidates is None:
-        return [i for i, text in enumerate(search) if query in text]
-    return [i for i in candidates if query in search[i]]
+    """Indices of the search strings that contain ``query`` (already lowercase); a query of
+    several words matches the strings that contain every word (``paul pivot`` finds Paul's
+    PivotTables enrollment). Typing on only narrows: the matches of a query that extends the
+    previous one are among the previous matches, so ``candidates`` may be those."""
+    terms = query.split()
+    indices: Iterable[int] = range(len(search)) if candidates is None else candidates
+    if len(terms) <= 1:
+        term = terms[0] if terms else ""
+        if candidates is None:
+            return [i for i, text in enumerate(search) if term in text]
+        return [i for i in indices if term in search[i]]
+    return [i for i in indices if all(term in search[i] for term in terms)]
 
 
 def fuzzy_choices(query: str, choices: Sequence[str]) -> list[str]:

@@ -63,3 +63,14 @@ def test_narrow_after_fuzzy_cannot_tell() -> None:
     text = TextFilter("jhon smth", FuzzyIndex((0,)))
     text.run(SEARCH, ROWS, None)
     assert text.narrow(SEARCH, [0]) is None
+
+
+def test_run_every_word_must_match_in_any_column() -> None:
+    assert run("mary python") == ([2], False)
+    assert run("python completed") == ([0], False)
+    assert run("  course   3 failed ") == ([3, 4], False)
+
+
+def test_matching_words_narrow_from_previous_matches() -> None:
+    previous = matching(SEARCH, "user")
+    assert matching(SEARCH, "user 013", previous) == [4]
