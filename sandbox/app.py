@@ -115,6 +115,11 @@ def default_data_dir(scenario: Scenario) -> Path:
     return user_data_path("lmsbridge") / "sandbox" / f"{scenario.name}-{scenario.seed}"
 
 
+#: seeded tables by (scenario, vendors), the most recent few, shared by every sandbox of them
+_SEEDED: dict[tuple[Scenario, tuple[str, ...]], Tables] = {}
+SEEDED_CACHE_SIZE: Final = 4
+
+
 class Sandbox:
     """The running sandbox: the scenario, the store and every vendor's tenant; or, with a
     ``tenant``, one namespace's copy of them (``only`` some vendors, ``seeded`` from tables
@@ -181,15 +186,27 @@ class Sandbox:
             raise
 
     def seed_tables(self) -> Tables:
-        """Every vendor's tables for the scenario, built once per process. Documents are never
-        mutated in place, so the store can share them with this cache."""
+        """Every vendor's tables for the scenario, built once per process: a second sandbox of
+        the same scenario (a test's fresh in-memory sandbox, a reset) shares them. Documents
+        are never mutated in place, and the store copies each table's mapping, so sharing them
+        is safe."""
         if self._seeded is None:
-            world = build_world(self.scenario)
-            tables: Tables = {}
-            for name, vendor in self.vendors.items():
-                own = world if name == REFERENCE_VENDOR else drift_world(world, name)
-                tables |= vendor.seed_tables(own)
-            self._seeded = tables
+            key: tuple[Scenario, tuple[str, ...]] | None = (self.scenario, tuple(self.vendors))
+            try:
+                cached = _SEEDED.get(key)  # type: ignore[arg-type]
+            except TypeError:  # a scenario with tables of its own ([[faults]]) is not hashable
+                key, cached = None, None
+            if cached is None:
+                world = build_world(self.scenario)
+                cached = {}
+                for name, vendor in self.vendors.items():
+                    own = world if name == REFERENCE_VENDOR else drift_world(world, name)
+                    cached |= vendor.seed_tables(own)
+                if key is not None:
+                    _SEEDED[key] = cached
+                while len(_SEEDED) > SEEDED_CACHE_SIZE:
+                    del _SEEDED[next(iter(_SEEDED))]
+            self._seeded = cached
         return self._seeded
 
     def _seed_new_vendors(self) -> None:
