@@ -1,9 +1,12 @@
 """B1: sandbox list throughput.
 
 What: requests per second for 100-record pages of the enrollment list of each vendor (random
-page numbers over the whole ``large`` scenario, 100,000 enrollments, authenticated as a
-connector would be), served by the sandbox under uvicorn, with concurrent load (32 keep-alive
-connections) from a separate process (:mod:`bench.loadgen`).
+pages over the whole ``large`` scenario, 100,000 enrollments, authenticated as a connector would
+be), served by the sandbox under uvicorn, with concurrent load (32 keep-alive connections) from a
+separate process (:mod:`bench.loadgen`). Every page's path is collected first by walking the list
+once the way the vendor pages (page numbers for Docebo, cursors for Kombo and iSpring, OData
+``$skiptoken`` for LMS365: :mod:`bench.vendors`), so a cursor page costs what a connector's
+next page costs.
 
 Baseline: a bare Starlette route in the same server returning a pre-built page of the same
 size (the vendor's own page 1, fetched once), encoded per request with the sandbox's own orjson
@@ -18,7 +21,9 @@ one that is not the bottleneck) and gives the other's figures and each client's 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import httpx
 import orjson
 
 from bench.context import Context
@@ -53,10 +58,16 @@ def measure(
 ) -> Row:
     sizes = ctx.sizes
     headers = profile.auth_headers(credentials)
-    template = profile.list_template(credentials, sizes.list_page_size)
-    first = server.get(template.format(page=1), headers)
-    page = orjson.loads(first.content)
-    pages = profile.page_count(page)
+    with httpx.Client(base_url=server.base_url, timeout=60.0) as http:
+
+        def fetch(target: str, headers: Mapping[str, str]) -> Any:
+            response = http.get(target, headers=headers)
+            response.raise_for_status()
+            return orjson.loads(response.content)
+
+        targets, page = profile.list_targets(fetch, credentials, headers, sizes.list_page_size)
+    pages = len(targets)
+    page_bytes = len(orjson.dumps(page))
     server.baselines.set_page(profile.name, page)
 
     def spec(client: Client, target: str, pages: int) -> LoadSpec:
@@ -67,6 +78,7 @@ def measure(
             template=target,
             headers=headers,
             pages=pages,
+            targets=[] if target.startswith("/_bench/") else targets,
             concurrency=sizes.concurrency,
             duration=sizes.duration,
             warmup=sizes.warmup,
@@ -76,7 +88,7 @@ def measure(
     for _ in range(sizes.rounds):
         for client in CLIENTS:
             base = run_load(spec(client, f"/_bench/page/{profile.name}?p={{page}}", pages))
-            subject = run_load(spec(client, template, pages))
+            subject = run_load(spec(client, "", pages))
             results.setdefault((client, "base"), []).append(base)
             results.setdefault((client, "list"), []).append(subject)
 
@@ -106,7 +118,7 @@ def measure(
         f"{other}: list {rate(other, 'list'):,.0f} vs bare "
         f"{rate(other, 'base'):,.0f} req/s (ratio {rate(other, 'list') / rate(other, 'base'):.2f});"
         f" client CPU/req raw {cpu('raw'):.0f} µs, httpx {cpu('httpx'):.0f} µs; page "
-        f"{len(first.content) / 1024:.0f} KiB, {pages:,} pages, c={sizes.concurrency}"
+        f"{page_bytes / 1024:.0f} KiB, {pages:,} pages, c={sizes.concurrency}"
         + (f"; {errors} errors" if errors else "")
         + busy_note(results[used, "base"])
     )

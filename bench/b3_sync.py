@@ -15,6 +15,11 @@ For context the row also gives the same replay over the raw asyncio client of
 :mod:`bench.rawhttp` (the gap between the two replays is httpx's own cost per page), and one
 sync with Python's cyclic garbage collector disabled (the gap is what its collections of the
 growing heap of records cost).
+
+The sandbox serving the pages lives in this process, as ``lmsbridge`` embeds it; its ``large``
+tenants are some 2.5 million objects that a full collection walks. (Hiding them with
+``gc.freeze()`` was measured and does not help: with a smaller heap the collector's 25% rule
+starts full collections more often, and the records' own collections cost as much.)
 """
 
 from __future__ import annotations

@@ -4,11 +4,16 @@
 :class:`LoadSpec` as JSON on stdin and reads a :class:`LoadResult` as JSON from its stdout. The
 child runs ``concurrency`` workers on one event loop (uvloop when installed), each on its own
 keep-alive connection, for ``warmup`` seconds that are not counted and then ``duration`` seconds
-that are. Requests come from one of two sources:
+that are. Requests come from one of four sources:
 
+* ``targets``: one of these paths drawn at random for each request (list reads that follow the
+  vendor's own cursors, collected beforehand);
 * ``pages > 0``: ``template`` with ``{page}`` drawn at random from ``1..pages`` (list reads);
-* ``pairs``: ``template.format(*pair)`` for each pair once, in order (distinct writes); the run
-  ends early when they run out, and the result says so.
+* ``pairs``: ``template.format(*pair)`` for each pair once, in order (distinct writes), with
+  ``{0}`` and ``{1}`` in ``body`` replaced by the pair's members (JSON-escaped); the run ends
+  early when they run out, and the result says so;
+* ``requests``: ``[method, target, headers, body]`` each once, in order (a recorded run
+  replayed; ``headers`` add to the spec's), ending early like ``pairs``.
 
 Two clients: ``httpx`` (one ``AsyncClient`` with a pool of ``concurrency`` connections, as the
 connectors use it) and ``raw`` (:mod:`bench.rawhttp`, a bare asyncio HTTP/1.1 client). The
@@ -42,7 +47,9 @@ class LoadSpec:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     pages: int = 0
-    pairs: list[list[int]] = field(default_factory=list)
+    pairs: list[list[Any]] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    requests: list[list[Any]] = field(default_factory=list)
     concurrency: int = 32
     duration: float = 3.0
     warmup: float = 0.5
@@ -157,15 +164,35 @@ def run_load(spec: LoadSpec) -> LoadResult:
 # -- the child -----------------------------------------------------------------------------------
 
 
-def _targets(spec: LoadSpec) -> Iterator[str]:
-    if spec.pages > 0:
+#: one request to send: method, target, headers, body
+Outgoing = tuple[str, str, dict[str, str], bytes]
+
+
+def fill(body: str, pair: list[Any]) -> str:
+    """``body`` with ``{0}`` and ``{1}`` replaced by the pair's members, JSON-escaped."""
+    for index, value in enumerate(pair):
+        body = body.replace(f"{{{index}}}", json.dumps(str(value))[1:-1])
+    return body
+
+
+def _requests(spec: LoadSpec) -> Iterator[Outgoing]:
+    method, headers, body = spec.method, spec.headers, spec.body.encode()
+    if spec.targets:
+        rng = random.Random(spec.seed)
+        targets = spec.targets
+        while True:
+            yield method, rng.choice(targets), headers, body
+    elif spec.pages > 0:
         rng = random.Random(spec.seed)
         template, pages = spec.template, spec.pages
         while True:
-            yield template.format(page=rng.randint(1, pages))
+            yield method, template.format(page=rng.randint(1, pages)), headers, body
+    elif spec.requests:
+        for method, target, extra, content in spec.requests:
+            yield method, target, {**headers, **extra}, content.encode()
     else:
         for pair in spec.pairs:
-            yield spec.template.format(*pair)
+            yield method, spec.template.format(*pair), headers, fill(spec.body, pair).encode()
 
 
 class _Window:
@@ -196,18 +223,17 @@ class _Window:
             self.errors += 1
 
 
-async def _raw_worker(spec: LoadSpec, targets: Iterator[str], window: _Window) -> None:
+async def _raw_worker(spec: LoadSpec, outgoing: Iterator[Outgoing], window: _Window) -> None:
     from bench.rawhttp import RawConnection
 
     connection = RawConnection(spec.base_url)
-    body = spec.body.encode()
     try:
         while time.perf_counter() < window.end:
-            target = next(targets, None)
-            if target is None:
+            found = next(outgoing, None)
+            if found is None:
                 window.exhausted = True
                 return
-            request = connection.encode(spec.method, target, spec.headers, body)
+            request = connection.encode(*found)
             began = time.perf_counter()
             try:
                 status, _ = await connection.send(request)
@@ -220,20 +246,18 @@ async def _raw_worker(spec: LoadSpec, targets: Iterator[str], window: _Window) -
         await connection.close()
 
 
-async def _httpx_worker(
-    spec: LoadSpec, targets: Iterator[str], window: _Window, client: Any
-) -> None:
+async def _httpx_worker(outgoing: Iterator[Outgoing], window: _Window, client: Any) -> None:
     import httpx
 
-    body = spec.body.encode() if spec.body else None
     while time.perf_counter() < window.end:
-        target = next(targets, None)
-        if target is None:
+        found = next(outgoing, None)
+        if found is None:
             window.exhausted = True
             return
+        method, target, headers, body = found
         began = time.perf_counter()
         try:
-            response = await client.request(spec.method, target, headers=spec.headers, content=body)
+            response = await client.request(method, target, headers=headers, content=body or None)
             _ = response.content
         except httpx.HTTPError:
             window.record(began, None)
@@ -242,7 +266,7 @@ async def _httpx_worker(
 
 
 async def _run(spec: LoadSpec) -> LoadResult:
-    targets = _targets(spec)
+    outgoing = _requests(spec)
     window = _Window(spec)
 
     async def cpu_mark() -> None:
@@ -251,7 +275,7 @@ async def _run(spec: LoadSpec) -> LoadResult:
 
     marker = asyncio.create_task(cpu_mark())
     if spec.client == "raw":
-        workers = [_raw_worker(spec, targets, window) for _ in range(spec.concurrency)]
+        workers = [_raw_worker(spec, outgoing, window) for _ in range(spec.concurrency)]
         await asyncio.gather(*workers)
     else:
         import httpx
@@ -263,7 +287,7 @@ async def _run(spec: LoadSpec) -> LoadResult:
             base_url=spec.base_url, limits=limits, timeout=httpx.Timeout(60.0)
         ) as client:
             await asyncio.gather(
-                *(_httpx_worker(spec, targets, window, client) for _ in range(spec.concurrency))
+                *(_httpx_worker(outgoing, window, client) for _ in range(spec.concurrency))
             )
     await marker
     cpu = time.process_time() - window.cpu_start

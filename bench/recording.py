@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 
 #: request headers the client sets by itself on every request (never recorded)
-_AUTOMATIC = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent"})
+AUTOMATIC_HEADERS = frozenset(
+    {"host", "content-length", "accept-encoding", "connection", "user-agent"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             body = await response.aread()
         finally:
             await response.aclose()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _AUTOMATIC}
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in AUTOMATIC_HEADERS}
         self.exchanges.append(
             Exchange(
                 request.method,

@@ -54,7 +54,16 @@ from typing import Any, Final
 
 from core.capabilities import EnrollOption
 from core.connectors.ispring import wire
-from core.models import Course, CourseRef, Email, Enrollment, EnrollmentStatus, User, UserRef
+from core.models import (
+    Course,
+    CourseRef,
+    Email,
+    Enrollment,
+    EnrollmentStatus,
+    User,
+    UserRef,
+    raw_payload,
+)
 
 VENDOR: Final = "ispring"
 
@@ -81,6 +90,8 @@ Moment = datetime | date | str
 
 
 def _str(value: Any) -> str:
+    if value.__class__ is str:  # most values: no call to str()
+        return value
     return "" if value is None else str(value)
 
 
@@ -225,7 +236,11 @@ def map_enrollment(item: Mapping[str, Any], result: Mapping[str, Any] | None) ->
         progress_percent=_number(found.get("progress")),
         score=_number(found.get("awardedScore")),
         time_spent_seconds=_whole(found.get("timeSpent")),
-        remote_data={"enrollment": dict(item), "result": dict(result) if result else None},
+        # the decoded payloads themselves, not copies (read-only, as every record's)
+        remote_data={
+            "enrollment": raw_payload(item),
+            "result": raw_payload(result) if result else None,
+        },
     )
 
 

@@ -372,6 +372,8 @@ def parse_datetime(value: Any, *, end_of_day: bool = False) -> datetime | None:
         return None
     if len(text) == 10 and end_of_day:  # a bare date
         parsed = datetime.combine(parsed.date(), time(23, 59, 59))
+    if parsed.tzinfo is UTC:  # "+00:00" or "Z", as iSpring writes them: nothing to convert
+        return parsed
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -137,6 +137,8 @@ def error_class(status: int | None, code: str | None) -> type[ApiError]:
 
 
 def _str(value: Any) -> str:
+    if value.__class__ is str:  # most values: no call to str()
+        return value
     return "" if value is None else str(value)
 
 
@@ -154,11 +156,15 @@ def _number(value: Any) -> float | None:
 
 
 def _object(value: Any) -> Mapping[str, Any]:
+    if value.__class__ is dict:  # decoded JSON: no ABC check (slow, and twice a record)
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
 def _name(first: str | None, last: str | None) -> str | None:
-    return " ".join(p for p in (first, last) if p) or None
+    if first and last:
+        return f"{first} {last}"
+    return first or last or None
 
 
 def _work_email(value: Any) -> tuple[Email, ...]:

@@ -70,6 +70,8 @@ COURSE_TYPES: Mapping[str, str] = {"elearning": "elearning", "instructorled": "i
 
 
 def _str(value: Any) -> str:
+    if value.__class__ is str:  # most values: no call to str()
+        return value
     return "" if value is None else str(value)
 
 
@@ -93,12 +95,13 @@ def passing_status(raw: Any) -> int | None:
 
 
 def map_status(raw: Any, due_date: Any = None, *, now: datetime | None = None) -> EnrollmentStatus:
-    """A passing status (and due date) as the table says; without ``now`` nothing is overdue."""
+    """A passing status (and due date, as sent or parsed) as the table says; without ``now``
+    nothing is overdue."""
     status = passing_status(raw)
     if status is None:
         return EnrollmentStatus.UNKNOWN
     if status in OPEN_STATUSES and now is not None:
-        due = wire.parse_datetime(due_date)
+        due = due_date if isinstance(due_date, datetime) else wire.parse_datetime(due_date)
         if due is not None and due < now:
             return EnrollmentStatus.OVERDUE
     return STATUS_MAP.get(status, EnrollmentStatus.UNKNOWN)
@@ -178,17 +181,19 @@ def map_enrollment(item: Mapping[str, Any], *, now: datetime | None = None) -> E
     ``overdue`` (see the table)."""
     email = email_of_login(item.get("UserLoginName"))
     sessions = item.get("CourseSessionIds")
+    due_at = wire.parse_datetime(item.get("DueDate"))
+    enrollment_id = _str(item.get("Id"))
     return Enrollment(
-        id=_str(item.get("Id")),
+        id=enrollment_id,
         vendor=VENDOR,
-        remote_id=_str(item.get("Id")),
+        remote_id=enrollment_id,
         user=UserRef(
             id=_str(item.get("UserId")),
             emails=(Email(email=email, type="work", is_primary=True),) if email else (),
         ),
         course=CourseRef(id=_str(item.get("CourseId"))),
-        status=map_status(item.get("CoursePassingStatus"), item.get("DueDate"), now=now),
-        due_at=wire.parse_datetime(item.get("DueDate")),
+        status=map_status(item.get("CoursePassingStatus"), due_at, now=now),
+        due_at=due_at,
         enrolled_at=wire.parse_datetime(item.get("RegistrationDate")),
         started_at=wire.parse_datetime(item.get("StartDate")),
         completed_at=wire.parse_datetime(item.get("CompletionDate")),
