@@ -571,25 +571,21 @@ async def _unenroll(
 async def _lookup_many(
     connector: Connector, user_ids: Sequence[str], course_id: str
 ) -> dict[str, Enrollment]:
-    """The enrollments in one course of these users, as the vendor has them now."""
+    """The enrolled enrollments in one course of these users, as the vendor has them now (a
+    user's last record listed is theirs; a withdrawn one counts as none)."""
     wanted = set(user_ids)
-    found: dict[str, Enrollment] = {}
+    last: dict[str, Enrollment] = {}
     async for enrollment in connector.list_enrollments(
         user_ids=list(user_ids), course_ids=[course_id]
     ):
-        mine = enrollment.user.id in wanted and enrollment.course.id == course_id
-        if mine and _is_enrolled(enrollment):
-            found[enrollment.user.id] = enrollment
-    return found
+        if enrollment.user.id in wanted and enrollment.course.id == course_id:
+            last[enrollment.user.id] = enrollment
+    return {user: found for user, found in last.items() if _is_enrolled(found)}
 
 
 async def _lookup(connector: Connector, user_id: str, course_id: str) -> Enrollment | None:
     """The pair's enrollment as the vendor has it now, or None."""
-    found = None
-    async for enrollment in connector.list_enrollments(user_ids=[user_id], course_ids=[course_id]):
-        if enrollment.user.id == user_id and enrollment.course.id == course_id:
-            found = enrollment
-    return found if _is_enrolled(found) else None
+    return (await _lookup_many(connector, [user_id], course_id)).get(user_id)
 
 
 def _report(

@@ -22,7 +22,7 @@ import csv
 import io
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -241,13 +241,7 @@ def run_command(args: argparse.Namespace, sandbox_options: Callable[[], Any]) ->
     output = Output.of(args)
     try:
         return asyncio.run(_dispatch(args, output, sandbox_options))
-    except CommandError as err:
-        output.note(f"lmsbridge: error: {err}")
-        return EXIT_ERROR
-    except ConfigError as err:
-        output.note(f"lmsbridge: error: {err}")
-        return EXIT_ERROR
-    except LmsError as err:
+    except (CommandError, ConfigError, LmsError) as err:
         output.note(f"lmsbridge: error: {err}")
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -374,15 +368,33 @@ def _requests_of(args: argparse.Namespace) -> list[Request]:
     if args.command == "bulk":
         return read_csv(args.file)
     action = Action(args.command)
-    options: dict[EnrollOption, Any] = {}
-    for column, (option, read) in OPTION_COLUMNS.items():
-        value = getattr(args, f"option_{column}", None)
-        if value is not None:
-            try:
-                options[option] = read(value)
-            except ValueError as err:
-                raise CommandError(f"--{column.replace('_', '-')}: {err}") from None
+    given = {c: v for c in OPTION_COLUMNS if (v := getattr(args, f"option_{c}", None)) is not None}
+    try:
+        options = _read_options(given)
+    except OptionValueError as err:
+        raise CommandError(f"--{err.column.replace('_', '-')}: {err.reason}") from None
     return [Request(action, u, c, options) for u in args.user for c in args.course]
+
+
+class OptionValueError(ValueError):
+    """An enroll option whose text cannot be read: the column it came from and why."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+
+
+def _read_options(given: Mapping[str, str]) -> dict[EnrollOption, Any]:
+    """Enroll options from their text, by column name, each read as ``OPTION_COLUMNS`` says."""
+    options: dict[EnrollOption, Any] = {}
+    for column, text in given.items():
+        option, read = OPTION_COLUMNS[column]
+        try:
+            options[option] = read(text)
+        except ValueError as err:
+            raise OptionValueError(column, str(err)) from None
+    return options
 
 
 def read_csv(path: Path) -> list[Request]:
@@ -424,15 +436,11 @@ def read_csv(path: Path) -> list[Request]:
             action_text = (row.get("action") or "enroll").strip().lower()
             if action_text not in {"enroll", "unenroll"}:
                 raise CommandError(f"{path}, line {line}: action must be enroll or unenroll")
-            options: dict[EnrollOption, Any] = {}
-            for column, (option, read) in OPTION_COLUMNS.items():
-                value = row.get(column)
-                if value is None or not value.strip():
-                    continue
-                try:
-                    options[option] = read(value)
-                except ValueError as err:
-                    raise CommandError(f"{path}, line {line}: {column}: {err}") from None
+            given = {c: v for c in OPTION_COLUMNS if (v := row.get(c)) is not None and v.strip()}
+            try:
+                options = _read_options(given)
+            except OptionValueError as err:
+                raise CommandError(f"{path}, line {line}: {err}") from None
             requests.append(Request(Action(action_text), user, course, options))
     except csv.Error as err:
         raise CommandError(f"{path}, line {reader.line_num}: {err}") from None
