@@ -79,13 +79,14 @@ class FakeData:
         ]
 
 
-class BrokenConnector(Connector):
-    """Fails as a bug would: a plain exception on the first listing call."""
+class OfflineConnector(Connector):
+    """A connector that never opens an HTTP client (so there is none to close)."""
 
     vendor = "fake"
     capabilities = Capabilities(operations=frozenset())
 
     def __init__(self) -> None:
+        # No super().__init__(): it would make an httpx client.
         self.base_url = "http://fake.invalid"
         self._owns_client = False
 
@@ -102,6 +103,10 @@ class BrokenConnector(Connector):
 
     def _error_details(self, body: Any) -> tuple[str | None, str | None]:
         return None, None
+
+
+class BrokenConnector(OfflineConnector):
+    """Fails as a bug would: a plain exception on the first listing call."""
 
     def list_users(self) -> AsyncIterator[User]:
         raise RuntimeError("boom\nsecond line")
@@ -119,33 +124,14 @@ class BrokenConnector(Connector):
         raise RuntimeError("boom")
 
 
-class FakeConnector(Connector):
+class FakeConnector(OfflineConnector):
     """Yields the fake data in pages, letting the event loop run between pages."""
 
-    vendor = "fake"
-    capabilities = Capabilities(operations=frozenset())
-
     def __init__(self, data: FakeData, *, fail: Exception | None = None, page: int = 50) -> None:
-        # No super().__init__(): the fake never opens an HTTP client, so there is none to close.
-        self.base_url = "http://fake.invalid"
-        self._owns_client = False
+        super().__init__()
         self.data = data
         self.fail = fail
         self.page = page
-
-    @classmethod
-    def from_secrets(
-        cls,
-        *,
-        base_url: str,
-        secrets: Mapping[str, str],
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> Self:
-        raise NotImplementedError
-
-    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
-        return None, None
 
     async def _pages(self, records: Sequence[Any]) -> AsyncIterator[Any]:
         for start in range(0, len(records), self.page):

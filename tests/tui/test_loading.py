@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Self
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
-import httpx
 from textual.message import Message
 
-from core.capabilities import Capabilities
 from core.connections import Connection
 from core.connector import Connector
 from core.errors import AuthenticationError
 from core.models import Course, Enrollment, EnrollmentStatus, User
+from tests.tui.fakes import OfflineConnector
 from tui.loading import LoadFailed, LoadFinished, RecordsLoaded, describe_error, load
 from tui.records import Kind
 
 CONNECTION = Connection(name="fake", vendor="fake", base_url="http://fake.invalid")
 
 
-class CourseConnector(Connector):
-    vendor = "fake"
-    capabilities = Capabilities(operations=frozenset())
-
+class CourseConnector(OfflineConnector):
     def __init__(self, count: int, error: Exception | None = None) -> None:
+        super().__init__()
         self.base_url = CONNECTION.base_url
-        self._owns_client = False
         self.count = count
         self.error = error
         self.closed = False
-
-    @classmethod
-    def from_secrets(
-        cls,
-        *,
-        base_url: str,
-        secrets: Mapping[str, str],
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> Self:
-        raise NotImplementedError
-
-    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
-        return None, None
 
     async def aclose(self) -> None:
         self.closed = True
