@@ -104,10 +104,14 @@ class Request:
     options: Mapping[EnrollOption, Any] = field(default_factory=dict)
 
     @property
+    def options_key(self) -> str:
+        """The options as one string: requests with the same options have the same one."""
+        return ",".join(f"{k}={v}" for k, v in sorted(self.options.items()))
+
+    @property
     def key(self) -> str:
         """What identifies the request in a journal (the same request twice is one item)."""
-        options = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()))
-        return f"{self.action}\x1f{self.user}\x1f{self.course}\x1f{options}"
+        return f"{self.action}\x1f{self.user}\x1f{self.course}\x1f{self.options_key}"
 
 
 @dataclass(slots=True)
@@ -394,7 +398,7 @@ def _chunks(items: list[PlanItem], batch_size: int) -> list[list[PlanItem]]:
         if item.verdict is not Verdict.CREATE:
             chunks.append([item])
             continue
-        options = item.request.key.rsplit("\x1f", 1)[-1]
+        options = item.request.options_key
         group = groups.setdefault((item.course_id, options), [])
         group.append(item)
         if len(group) == batch_size:
