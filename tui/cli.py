@@ -1,14 +1,16 @@
 """The ``lmsbridge`` command line.
 
-``lmsbridge`` opens the terminal UI on the embedded sandbox (started in this process under uvicorn
-on a free port of 127.0.0.1, every connector pointed at it). ``lmsbridge sandbox`` runs the
-sandbox alone in the foreground. Errors are one readable line and a non-zero exit, never a
-traceback. Heavy imports (Textual, Starlette) happen only in the branch that needs them.
+``lmsbridge`` opens the terminal UI on the embedded sandbox (served under uvicorn on a free port
+of 127.0.0.1 by a child process forked at the start, every connector pointed at it).
+``lmsbridge sandbox`` runs the sandbox alone in the foreground. Errors are one readable line and a
+non-zero exit, never a traceback. Heavy imports (Textual, Starlette) happen only in the branch
+that needs them.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -178,25 +180,39 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def _run_tui_on_sandbox(args: argparse.Namespace) -> int:
+    """The UI on the embedded sandbox, which opens in a child process while this one imports
+    and builds the UI (``sandbox.embedded``): fork first, import after."""
     from platformdirs import user_log_path
 
-    from core.connections import sandbox_connections
-    from sandbox.app import create_app, sandbox_credentials
-    from sandbox.server import SandboxServer, SandboxStartError
-    from tui.app import make_app
+    from sandbox.embedded import EmbeddedSandbox, EmbeddedStartError
 
+    log_file = user_log_path("lmsbridge") / "sandbox.log"
+    sandbox = EmbeddedSandbox(lambda: _config(args), log_file=log_file)
+    # The modules about to be imported live as long as the process: with the cyclic collector
+    # off while they pile up, then frozen, it never scans them (about 30 ms of collections
+    # before the first row otherwise). The sandbox's child does the same with its own.
+    gc.disable()
     try:
-        sandbox_app = create_app(_config(args))
-        log_file = user_log_path("lmsbridge") / "sandbox.log"
-        server = SandboxServer(sandbox_app, host="127.0.0.1", port=0, log_file=log_file)
-        server.start()
-    except SandboxStartError as err:
-        return _fail(str(err))
-    try:
-        connections = sandbox_connections(sandbox_credentials(sandbox_app, server.base_url))
-        make_app(connections).run()
+        sandbox.start()
+        from core.connections import sandbox_connections
+        from core.connector import shared_ssl_context
+        from core.connectors import VENDORS, connector_class
+        from tui.app import make_app
+
+        # While the sandbox opens: what the first connection's loads need (the sandbox lists
+        # its vendors in core's order), made now rather than after the app has started.
+        shared_ssl_context()
+        connector_class(VENDORS[0])
+        gc.freeze()
+        gc.enable()
+        try:
+            _, credentials = sandbox.wait()
+        except EmbeddedStartError as err:
+            return _fail(str(err))
+        make_app(sandbox_connections(credentials)).run()
     finally:
-        server.stop()
+        gc.enable()
+        sandbox.stop()
     return EXIT_OK
 
 

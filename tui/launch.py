@@ -5,6 +5,10 @@ the cursor's row, the filter) and pushes its screen. When an action screen close
 a connection's enrollments, the browse screen loads that connection again if it is shown, and
 says so otherwise. A selection that spans connections (in "All connections") is refused: every
 change is made on one connection at a time.
+
+Each action screen (and what it needs: the operations layer, the export columns, fuzzy
+matching) is imported when it is first opened, not when the browse screen is: none of them is
+needed to show the first rows, and together they are a good part of the start-up's imports.
 """
 
 from __future__ import annotations
@@ -15,22 +19,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from core.connections import Connection
 from core.models import Course, Enrollment, User
-from core.operations import Action, Request
 from tui.records import Kind
-from tui.screens.activity import ActivityScreen
-from tui.screens.bulk import BulkScreen, unenroll_lines
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.enroll import EnrollScreen
-from tui.screens.export import ExportScreen
-from tui.screens.reconcile import ReconcileScreen
-from tui.scripting import EXPORT_COLUMNS, export_row
 from tui.store import ALL
-from tui.widgets.confirmation import ConfirmationModal
-from tui.workspace import Workspace
 
 if TYPE_CHECKING:
     from tui.app import LmsBridgeApp
     from tui.screens.browse import BrowseScreen
+    from tui.workspace import Workspace
 
 
 def _app(screen: BrowseScreen) -> LmsBridgeApp:
@@ -95,6 +90,8 @@ def _push(screen: BrowseScreen, action_screen: Any) -> None:
 
 
 def open_enroll(screen: BrowseScreen) -> None:
+    from tui.screens.enroll import EnrollScreen
+
     kind = screen.kind
     index = screen.table(kind).cursor_index
     connection = _one_connection(screen, {kind: [] if index is None else [index]})
@@ -122,6 +119,10 @@ def open_enroll(screen: BrowseScreen) -> None:
 
 
 def open_unenroll(screen: BrowseScreen) -> None:
+    from core.operations import Action, Request
+    from tui.screens.bulk import BulkScreen, unenroll_lines
+    from tui.widgets.confirmation import ConfirmationModal
+
     if screen.kind is not Kind.ENROLLMENTS:
         screen.notify("Unenroll works on enrollments: press 3, select rows with space, then U.")
         return
@@ -167,6 +168,9 @@ def open_unenroll(screen: BrowseScreen) -> None:
 
 
 def open_bulk(screen: BrowseScreen) -> None:
+    from core.operations import Action, Request
+    from tui.screens.bulk import BulkScreen
+
     users = screen.table(Kind.USERS).selected
     courses = screen.table(Kind.COURSES).selected
     connection = _one_connection(screen, {Kind.USERS: users, Kind.COURSES: courses})
@@ -193,6 +197,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def open_export(screen: BrowseScreen) -> None:
+    from tui.screens.export import ExportScreen
+    from tui.scripting import EXPORT_COLUMNS, export_row
+
     kind, dataset, table = screen.kind, screen.dataset(), screen.table()
     if dataset is None or screen.key is None:
         screen.notify("Nothing to export yet.", severity="warning")
@@ -215,6 +222,8 @@ def open_export(screen: BrowseScreen) -> None:
 
 
 def open_reconcile(screen: BrowseScreen) -> None:
+    from tui.screens.reconcile import ReconcileScreen
+
     if len(screen.connections) < 2:
         screen.notify("Reconcile needs two connections.", severity="warning")
         return
@@ -228,10 +237,14 @@ def open_reconcile(screen: BrowseScreen) -> None:
 
 
 def open_activity(screen: BrowseScreen) -> None:
+    from tui.screens.activity import ActivityScreen
+
     screen.app.push_screen(ActivityScreen(_workspace(screen).activity))
 
 
 def open_dashboard(screen: BrowseScreen) -> None:
+    from tui.screens.dashboard import DashboardScreen
+
     dataset = screen.dataset(Kind.ENROLLMENTS)
     if dataset is None or screen.key is None:
         screen.notify("Nothing to chart yet.", severity="warning")
