@@ -17,6 +17,7 @@ free port of 127.0.0.1, uvloop and httptools).
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,10 @@ class BenchServer:
         return sandbox_credentials(self.sandbox_app, self.base_url)
 
     def start(self) -> None:
+        """Serve; then freeze what the process holds out of the collector's scans, as
+        ``lmsbridge``'s own servers do once their sandbox is open (``sandbox.heap``)."""
         self._server.start()
+        gc.freeze()
 
     def stop(self) -> None:
         self._server.stop()

@@ -28,7 +28,6 @@ relies on.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import select
@@ -38,6 +37,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from sandbox.heap import long_lived
 
 if TYPE_CHECKING:
     from sandbox.app import SandboxConfig
@@ -198,22 +199,18 @@ def _serve(
     report: int,
     control: int,
 ) -> int:
-    # The sandbox's modules, and the tens of thousands of documents and index entries opening
-    # it makes, all live as long as this process, and the collector would scan them again and
-    # again as they pile up (a third of the time of opening the default scenario). They hold no
-    # cycles: with the collector off while they are made, then frozen, it never scans them.
-    gc.disable()
+    # The sandbox's modules, and the documents and index entries opening it makes, all live
+    # as long as this process; the collector would scan them again and again as they pile up
+    # (a third of the time of opening the default scenario). See ``sandbox.heap``.
     try:
-        from sandbox.app import create_app, sandbox_credentials
-        from sandbox.server import SandboxServer, SandboxStartError
+        with long_lived():
+            from sandbox.app import create_app, sandbox_credentials
+            from sandbox.server import SandboxServer, SandboxStartError
 
-        app = create_app(make_config())
+            app = create_app(make_config())
     except (OSError, ValueError) as err:
         _write(report, {"error": str(err)})
         return 1
-    finally:
-        gc.freeze()
-        gc.enable()
     try:
         server = SandboxServer(app, host=host, port=0, log_file=log_file)
         server.start()

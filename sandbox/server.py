@@ -336,6 +336,7 @@ def serve(config: SandboxConfig, *, host: str, port: int) -> None:
     after a graceful shutdown) or SIGTERM. Must run in the main thread for signals to work.
     """
     from sandbox.app import create_app, sandbox_credentials
+    from sandbox.heap import long_lived
 
     sock = _bind(host, port)
     try:
@@ -345,7 +346,8 @@ def serve(config: SandboxConfig, *, host: str, port: int) -> None:
         exposed = not _is_loopback(sock)
         if exposed and config.admin_token is None:
             config = dataclasses.replace(config, admin_token=secrets.token_urlsafe(24))
-        app = create_app(config)
+        with long_lived():
+            app = create_app(config)
         print(_banner(base_url, sandbox_credentials(app, base_url)), flush=True)
         if config.admin_token:
             print(f"  admin token (Authorization: Bearer): {config.admin_token}", flush=True)
