@@ -3,6 +3,7 @@ the path under the app's root."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,6 +24,34 @@ def route_path(scope: Scope) -> str:
     if root and path.startswith(root):
         return path[len(root) :]
     return path
+
+
+def query_params(request: Request) -> QueryParams:
+    """``request.query_params``, parsed once per distinct query string: the parsed parameters
+    are immutable, and a page read again costs no parse."""
+    return _parse_query(request.scope["query_string"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_query(raw: bytes) -> QueryParams:
+    return QueryParams(raw)
+
+
+def url_key(scope: Scope) -> tuple[Any, ...]:
+    """Everything ``Request.url`` is built from (scheme, server, path, query, ``Host``), as a
+    key for memoizing what is derived from the URL: building it costs microseconds a page."""
+    host = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+            break
+    return (
+        scope.get("scheme", "http"),
+        scope.get("server"),
+        scope["path"],
+        scope.get("query_string", b""),
+        host,
+    )
 
 
 class JSONResponse(Response):

@@ -22,6 +22,7 @@ a request costs two clock reads and one tuple appended to a deque.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections import deque
@@ -232,7 +233,11 @@ def _is_secret(name: str) -> bool:
     return _SECRET_NAME.search(name) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def _redact_query(query: bytes) -> str:
+    """The query string as kept: as sent, or re-encoded with its secrets redacted. Memoized:
+    pages are read again and again, and a ``pageToken`` (which matches the first check) costs
+    a parse and an encode."""
     text = query.decode("latin-1")
     if not _SECRET_QUERY.search(query):
         return text

@@ -7,6 +7,13 @@ list of matching ids in order, computed from the smallest index union rather tha
 table, and cached until the store's next write. A page is then a slice or a bisection of that
 list, so serving one page never copies or scans the whole table.
 
+A ``View`` is how one kind of answer renders a collection's documents; it keeps each document's
+JSON encoded once (an ``orjson.Fragment``, spliced into an answer as is), so serving a page
+neither rebuilds nor re-encodes its items. The store never changes a document in place (every
+write puts a new one), so a kept encoding is valid while its document is the same object; a view
+that also reads other collections (a joined user, a course's title) names them, and any write to
+one of them drops everything it kept.
+
 Cursors are opaque to clients: ``Cursors`` signs ``(query signature, last sort key, last id)``
 with an HMAC, so a forged cursor, or one issued for other filters, is refused; a cursor stays
 valid while records are added or removed, because it names a position in the order, not an
@@ -31,8 +38,15 @@ from sandbox.store import Doc, Store
 Predicate = Callable[[Doc], bool]
 SortKey = Callable[[Doc], Any]
 Extractor = Callable[[Doc], Hashable]
+Render = Callable[[int], Any]
 
 CACHE_SIZE = 32
+#: pages a view keeps the item lists of, until the store's next write
+PAGE_MEMO_SIZE = 4096
+#: cursor tokens remembered, each way
+CURSOR_MEMO_SIZE = 4096
+#: how the answers are encoded (``sandbox.http.JSONResponse``): a kept item must be the same
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 class Index:
@@ -68,10 +82,13 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The ids a query matched, ascending by ``(sort key, id)``; ``reverse`` to read backwards."""
+    """The ids a query matched, ascending by ``(sort key, id)``; ``reverse`` to read backwards.
+    ``keys`` holds each id's ``(sort key, id)``; None for a query without a sort, whose key is
+    0 for every id (a bisection over the ids alone finds the same place, several times faster
+    than one over 100,000 tuples)."""
 
     ids: list[int]
-    keys: list[tuple[Any, int]]
+    keys: list[tuple[Any, int]] | None
     reverse: bool
     signature: str
 
@@ -86,11 +103,19 @@ class Selection:
     def after(self, position: tuple[Any, int], size: int) -> tuple[list[int], bool, int]:
         """The page that follows ``position`` (a sort key and id), whether another follows, and
         the 0-based offset of its first item in the order."""
+        keys: list[Any]
+        target: Any = position
+        if self.keys is not None:
+            keys = self.keys
+        elif position[0] == 0:
+            keys, target = self.ids, position[1]
+        else:
+            keys = [(0, i) for i in self.ids]
         if self.reverse:
-            end = bisect.bisect_left(self.keys, position)
+            end = bisect.bisect_left(keys, target)
             start = len(self.ids) - end
         else:
-            start = bisect.bisect_right(self.keys, position)
+            start = bisect.bisect_right(keys, target)
         ids, more = self._window(start, size)
         return ids, more, start
 
@@ -122,6 +147,10 @@ class Collection:
         self._ids: list[int] = []
         self._cache: OrderedDict[Hashable, Selection] = OrderedDict()
         self._version = -1
+        #: writes made through this collection (a view reading it keys its encodings on it)
+        self.changes = 0
+        self._views: list[View] = []
+        self._plain: View | None = None
         self.rebuild()
 
     @property
@@ -137,6 +166,9 @@ class Collection:
             for index in self.indexes.values():
                 index.add(doc_id, docs[doc_id])
         self._cache.clear()
+        self.changes += 1
+        for view in self._views:
+            view.clear()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -158,6 +190,7 @@ class Collection:
             bisect.insort(self._ids, doc_id)
         for index in self.indexes.values():
             index.add(doc_id, doc)
+        self.changes += 1
         return doc_id
 
     def replace(self, doc_id: int, doc: Doc) -> None:
@@ -167,6 +200,9 @@ class Collection:
             if index.extract(old) != index.extract(doc):
                 index.discard(doc_id, old)
                 index.add(doc_id, doc)
+        self.changes += 1
+        for view in self._views:
+            view.forget(doc_id)
 
     def remove(self, doc_id: int) -> Doc:
         old = self.docs[doc_id]
@@ -176,7 +212,23 @@ class Collection:
             del self._ids[at]
         for index in self.indexes.values():
             index.discard(doc_id, old)
+        self.changes += 1
+        for view in self._views:
+            view.forget(doc_id)
         return old
+
+    def encoded(self, ids: Iterable[int]) -> list[orjson.Fragment]:
+        """The documents of ``ids`` as they are stored, encoded (see :class:`View`)."""
+        if self._plain is None:
+            self._plain = self.view()
+        return self._plain.items(ids)
+
+    def view(self, render: Render | None = None, *, reads: Iterable[Collection] = ()) -> View:
+        """A view of this collection's documents: ``render(doc_id)`` (the document itself when
+        None), reading also the collections in ``reads``."""
+        view = View(self, render, tuple(reads))
+        self._views.append(view)
+        return view
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -209,11 +261,10 @@ class Collection:
         ids = self._matching(conditions, match)
         sort_key = self.sorts[sort] if sort else None
         docs = self.docs
+        keys = None
         if sort_key is not None:
             keys = sorted((sort_key(docs[i]), i) for i in ids)
             ids = [i for _, i in keys]
-        else:
-            keys = [(0, i) for i in ids]
         signature = hashlib.sha256(repr(stable).encode()).hexdigest()[:16]
         selection = Selection(ids=ids, keys=keys, reverse=reverse, signature=signature)
         self._cache[key] = selection
@@ -251,22 +302,125 @@ class Collection:
         return list(candidates)
 
 
+class View:
+    """One rendering of a collection's documents, each encoded to JSON once and kept while its
+    document (and every collection it ``reads``) is unchanged. Make one with
+    :meth:`Collection.view`.
+
+    A page asked again before the store's next write is answered from a memo of its item list,
+    without touching its documents (on a large table that touch, a cache miss per document,
+    costs more than the rest of the answer)."""
+
+    __slots__ = (
+        "_collection",
+        "_encoded",
+        "_pages",
+        "_pages_version",
+        "_reads",
+        "_render",
+        "_sources",
+        "_stamp",
+    )
+
+    def __init__(
+        self, collection: Collection, render: Render | None, reads: tuple[Collection, ...]
+    ) -> None:
+        self._collection = collection
+        self._render = render
+        self._reads = reads
+        #: each encoded document, and the document it was encoded from (two dicts rather than
+        #: one of pairs: no object per document for the garbage collector to walk)
+        self._encoded: dict[int, orjson.Fragment] = {}
+        self._sources: dict[int, Doc] = {}
+        self._stamp = self._changes()
+        self._pages: dict[tuple[int, ...], list[orjson.Fragment]] = {}
+        self._pages_version = -1
+
+    def _changes(self) -> tuple[int, ...]:
+        return tuple(collection.changes for collection in self._reads)
+
+    def clear(self) -> None:
+        self._encoded.clear()
+        self._sources.clear()
+        self._pages.clear()
+
+    def forget(self, doc_id: int) -> None:
+        self._encoded.pop(doc_id, None)
+        self._sources.pop(doc_id, None)
+
+    def items(self, ids: Iterable[int]) -> list[orjson.Fragment]:
+        """The encoded items of ``ids``, in order, for an answer encoded with orjson (the list
+        may be shared with other answers: do not change it)."""
+        key = tuple(ids)
+        version = self._collection.store.version
+        if version != self._pages_version:
+            self._pages.clear()
+            self._pages_version = version
+        items = self._pages.get(key)
+        if items is None:
+            items = self._encode(key)
+            if len(self._pages) >= PAGE_MEMO_SIZE:
+                self._pages.clear()
+            self._pages[key] = items
+        return items
+
+    def _encode(self, ids: Iterable[int]) -> list[orjson.Fragment]:
+        if self._reads:
+            stamp = self._changes()
+            if stamp != self._stamp:
+                self._encoded.clear()
+                self._sources.clear()
+                self._stamp = stamp
+        docs = self._collection.docs
+        encoded, sources = self._encoded, self._sources
+        render = self._render
+        items = []
+        for doc_id in ids:
+            doc = docs[doc_id]
+            if sources.get(doc_id) is not doc:
+                value = doc if render is None else render(doc_id)
+                encoded[doc_id] = orjson.Fragment(_kept(orjson.dumps(value, option=_OPTIONS)))
+                sources[doc_id] = doc
+            items.append(encoded[doc_id])
+        return items
+
+
 class InvalidCursor(ValueError):
     """A cursor that was not issued by this sandbox, or not for this query."""
 
 
 class Cursors:
-    """Signed, opaque cursors naming a position in a query's order."""
+    """Signed, opaque cursors naming a position in a query's order. The tokens signed and
+    verified lately are remembered (a connector reads the same pages again, and signing or
+    checking one costs an HMAC), so a page asked again skips both."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+        #: payload -> token, and token -> payload, of the tokens signed or verified lately
+        self._tokens: dict[bytes, str] = {}
+        self._payloads: dict[str, bytes] = {}
 
     def encode(self, signature: str, position: tuple[Any, int]) -> str:
         payload = orjson.dumps([signature, position[0], position[1]])
-        mac = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
-        return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
+        token = self._tokens.get(payload)
+        if token is None:
+            mac = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
+            token = base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
+            _remember(self._tokens, _kept(payload), token)
+        return token
 
     def decode(self, token: str, signature: str) -> tuple[Any, int]:
+        payload = self._payloads.get(token)
+        if payload is None:
+            payload = self._verify(token)
+            _remember(self._payloads, token, payload)
+        issued_for, key, doc_id = orjson.loads(payload)
+        if issued_for != signature:
+            raise InvalidCursor("the cursor was issued for other filters or sorting")
+        return (key, int(doc_id))
+
+    def _verify(self, token: str) -> bytes:
+        """The payload of a token this sandbox signed; raises for any other."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except ValueError:
@@ -275,7 +429,17 @@ class Cursors:
         expected = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
         if len(mac) != 12 or not hmac.compare_digest(mac, expected):
             raise InvalidCursor("the cursor is not valid")
-        issued_for, key, doc_id = orjson.loads(payload)
-        if issued_for != signature:
-            raise InvalidCursor("the cursor was issued for other filters or sorting")
-        return (key, int(doc_id))
+        return payload
+
+
+def _kept(encoded: bytes) -> bytes:
+    """A copy of ``orjson.dumps``'s output, of its own size, for keeping. The output itself
+    sits in a buffer shrunk in place from several KiB, and the allocator cannot reuse the rest
+    while it lives: kept as is, 100,000 encoded documents held 2.3 GiB instead of 80 MiB."""
+    return bytes(memoryview(encoded))
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= CURSOR_MEMO_SIZE:
+        memo.clear()
+    memo[key] = value

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import orjson
 import pytest
 
 from sandbox.query import Collection, Cursors, InvalidCursor
@@ -113,3 +116,85 @@ def test_cursor_signed_by_other_sandbox_is_refused() -> None:
     token = Cursors(b"one").encode("sig", (0, 1))
     with pytest.raises(InvalidCursor):
         Cursors(b"two").decode(token, "sig")
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cursor_of_unsorted_selection_finds_same_page_as_sort_keys(reverse: bool) -> None:
+    selection = people().select(reverse=reverse)
+    assert selection.keys is None
+    keyed = dataclasses.replace(selection, keys=[(0, i) for i in selection.ids])
+    for position in [(0, 0), (0, 1), (0, 3), (0, 6), (0, 9), (-1, 3), (1, 3)]:
+        assert selection.after(position, 2) == keyed.after(position, 2)
+
+
+def test_view_encodes_documents_as_orjson_would() -> None:
+    collection = people()
+    items = collection.encoded([3, 1])
+    assert orjson.loads(orjson.dumps(items)) == [collection.docs[3], collection.docs[1]]
+    assert orjson.dumps(items) == orjson.dumps([collection.docs[3], collection.docs[1]])
+
+
+def test_view_renders_with_its_function() -> None:
+    collection = people()
+    view = collection.view(lambda doc_id: {"id": doc_id, "upper": collection.docs[doc_id]["name"]})
+    assert orjson.loads(orjson.dumps(view.items([2]))) == [{"id": 2, "upper": "bob"}]
+
+
+def test_view_shows_a_replaced_document() -> None:
+    collection = people()
+    view = collection.view()
+    view.items([1, 2])
+    collection.replace(1, {"name": "eva", "team": "a"})
+    assert [item["name"] for item in orjson.loads(orjson.dumps(view.items([1, 2])))] == [
+        "eva",
+        "bob",
+    ]
+
+
+def test_view_forgets_a_removed_document() -> None:
+    collection = people()
+    view = collection.view()
+    view.items([1])
+    collection.remove(1)
+    collection.insert({"name": "new", "team": "b"}, doc_id=1)
+    assert orjson.loads(orjson.dumps(view.items([1]))) == [{"name": "new", "team": "b"}]
+
+
+def test_view_reading_another_collection_follows_its_writes() -> None:
+    collection = people()
+    teams = Collection(collection.store, "teams")
+    teams.insert({"title": "Alpha"}, doc_id=1)
+
+    def render(doc_id: int) -> dict[str, str]:
+        return {"name": collection.docs[doc_id]["name"], "team": teams.docs[1]["title"]}
+
+    view = collection.view(render, reads=[teams])
+    assert orjson.loads(orjson.dumps(view.items([1])))[0]["team"] == "Alpha"
+    teams.replace(1, {"title": "Beta"})
+    assert orjson.loads(orjson.dumps(view.items([1])))[0]["team"] == "Beta"
+
+
+def test_view_page_asked_again_is_the_same_list_until_a_write() -> None:
+    collection = people()
+    view = collection.view()
+    first = view.items([1, 2, 3])
+    assert view.items([1, 2, 3]) is first
+    collection.store.put("elsewhere", 1, {"x": 1})
+    assert view.items([1, 2, 3]) is not first
+
+
+def test_cursor_remembered_still_checks_the_query() -> None:
+    cursors = Cursors(b"secret")
+    token = cursors.encode("sig-a", (0, 1))
+    assert cursors.decode(token, "sig-a") == (0, 1)
+    assert cursors.encode("sig-a", (0, 1)) == token
+    with pytest.raises(InvalidCursor, match="other filters"):
+        cursors.decode(token, "sig-b")
+
+
+def test_cursor_decoded_twice_gives_fresh_values() -> None:
+    cursors = Cursors(b"secret")
+    token = cursors.encode("sig", (["a", 1], 0))
+    first, _ = cursors.decode(token, "sig")
+    first.append("changed")
+    assert cursors.decode(token, "sig") == (["a", 1], 0)

@@ -180,3 +180,43 @@ def test_transaction_is_one_journal_line(tmp_path: Path) -> None:
     again = reopen(tmp_path)
     assert (again.table("t"), again.table("u")) == ({}, {1: {"v": 2}})
     again.close()
+
+
+async def test_failed_append_is_cut_back_and_written_with_the_next_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    real_fsync = os.fsync
+    failures = [OSError(5, "Input/output error")]
+
+    def failing_fsync(fd: int) -> None:
+        if failures:
+            raise failures.pop()
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    store.put("t", 1, {"n": 1})
+    with pytest.raises(OSError):
+        await store.commit()
+    assert (tmp_path / JOURNAL).read_bytes().count(b"\n") == 1  # the header only: cut back
+    store.put("t", 2, {"n": 2})
+    await store.commit()
+    os.close(store._lock_fd or -1)  # a crash: no compaction
+    store._lock_fd = None
+    again = reopen(tmp_path)
+    assert again.table("t") == {1: {"n": 1}, 2: {"n": 2}}
+    again.close()
+
+
+async def test_committers_during_an_append_wait_for_their_own(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.put("t", 1, {"n": 1})
+    first = asyncio.ensure_future(store.commit())
+    await asyncio.sleep(0)  # the first append is in flight
+    store.put("t", 2, {"n": 2})
+    second = asyncio.ensure_future(store.commit())
+    await first
+    assert not second.done() or store._durable >= 2
+    await second
+    assert store._durable == store._seq == 2
+    store.close()

@@ -369,7 +369,7 @@ class DoceboBackend(Vendor):
             start = (query.page - 1) * size
             ids, more = selection.page(query.page, size)
         docs = collection.docs
-        items = [render_item(i) for i in ids] if render_item else [docs[i] for i in ids]
+        items = [render_item(i) for i in ids] if render_item else collection.encoded(ids)
         total = len(selection)
         data: dict[str, Any] = {
             "items": items,

@@ -8,7 +8,7 @@ from typing import Any, Final
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from sandbox.http import JSONResponse, query_list
+from sandbox.http import JSONResponse, query_list, url_key
 from sandbox.vendors.docebo.exceptions import BadRequest
 from sandbox.vendors.docebo.models import (
     DEFAULT_PAGE_SIZE,
@@ -28,15 +28,37 @@ def envelope(data: Any, request: Request | None = None) -> JSONResponse:
     """``{"data": ..., "version", "_links"}`` with ``self`` and ``next`` links for a list."""
     links: dict[str, Any] = {}
     if request is not None and isinstance(data, Mapping):
-        links["self"] = {"href": str(request.url)}
-        if data.get("has_more_data"):
-            if data.get("cursor"):
-                following = request.url.remove_query_params(["page", "get_cursor"])
-                following = following.include_query_params(cursor=data["cursor"])
-            else:
-                following = request.url.include_query_params(page=data["current_page"] + 1)
-            links["next"] = {"href": str(following)}
+        links = _links(request, data)
     return JSONResponse({"data": data, "version": VERSION, "_links": links}, headers=HEADERS)
+
+
+#: the links of recent list answers (shared between answers: never changed once made)
+_LINKS: dict[tuple[Any, ...], dict[str, Any]] = {}
+LINKS_MEMO_SIZE: Final = 4096
+
+
+def _links(request: Request, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``self`` and (when more data follows) ``next``. Memoized by the request's URL and the
+    page's position: a connector reads the same pages again, and building the URLs cost more
+    than the rest of the answer."""
+    more = bool(data.get("has_more_data"))
+    cursor = (data.get("cursor") or None) if more else None
+    page = data["current_page"] if more and cursor is None else None
+    key = (url_key(request.scope), more, cursor, page)
+    links = _LINKS.get(key)
+    if links is None:
+        links = {"self": {"href": str(request.url)}}
+        if cursor is not None:
+            following = request.url.remove_query_params(["page", "get_cursor"])
+            following = following.include_query_params(cursor=cursor)
+            links["next"] = {"href": str(following)}
+        elif page is not None:
+            following = request.url.include_query_params(page=page + 1)
+            links["next"] = {"href": str(following)}
+        if len(_LINKS) >= LINKS_MEMO_SIZE:
+            _LINKS.clear()
+        _LINKS[key] = links
+    return links
 
 
 #: the largest whole number a parameter takes (Docebo's ids and counters are MySQL INTs); a

@@ -7,7 +7,7 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.http import BodyError, JSONResponse, read_form, read_json_object
+from sandbox.http import BodyError, JSONResponse, query_params, read_form, read_json_object
 from sandbox.vendors.docebo.exceptions import BadRequest, NotFound
 from sandbox.vendors.docebo.learner import learner_filter, volatile_key
 from sandbox.vendors.docebo.models import DoceboBackend
@@ -140,7 +140,7 @@ class DoceboResponses:
         return self._course_enrollments(request, plan_courses=plan["courses"])
 
     def _course_enrollments(self, request: Request, plan_courses: list[int] | None) -> Response:
-        params = request.query_params
+        params = query_params(request)
         query = list_query(params)
         sort = choose(params.get("sort_attr"), ENROLLMENT_SORTS, "sort_attr")
         descending = sort_dir(params, "sort_dir")

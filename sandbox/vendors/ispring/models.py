@@ -139,6 +139,10 @@ class ISpringBackend(Vendor):
                 "pair": lambda d: (d["courseId"], d["learnerId"]),
             },
         )
+        #: enrollments as the JSON lists render them, encoded once (``sandbox.query.View``)
+        self.enrollment_view = self.enrollments.view(
+            lambda doc_id: render.enrollment_item(self.enrollments.docs[doc_id])
+        )
         self.clients = {doc["client"]: doc for doc in store.table(CLIENTS).values()}
         self.children: dict[str, list[str]] = {}
         for doc in self.departments.docs.values():

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
-from sandbox.http import BodyError, read_form
+from sandbox.http import BodyError, query_params, read_form
 from sandbox.store import Doc
 from sandbox.vendors.ispring import params as p
 from sandbox.vendors.ispring import render
@@ -291,11 +291,15 @@ class ISpringResponses:
             source: Any = await p.read_body(request, p.LIST_ENROLLMENTS)
             query = p.page_query({**request.query_params, **source})
         else:
-            source = request.query_params
+            source = query_params(request)
             query = p.page_query(source)
         selection = self._enrollment_selection(actor, source, body=body)
         ids, token = self.backend.page(selection, query)
-        return respond(fmt, _page("enrollments", self._enrollment_items(ids), token))
+        if fmt is Format.JSON:  # items encoded once (the XML answer is built from the values)
+            items: list[Any] = self.backend.enrollment_view.items(ids)
+        else:
+            items = self._enrollment_items(ids)
+        return respond(fmt, _page("enrollments", items, token))
 
     @operation
     async def list_enrollments(self, request: Request, fmt: Format) -> Response:

@@ -13,7 +13,10 @@ METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def routes(r: ISpringResponses) -> list[BaseRoute]:
+    # Hot routes first: Starlette tries each route's pattern in order (B1 measured the cost).
     api: list[BaseRoute] = [
+        Route("/enrollments", r.list_enrollments, methods=["GET"]),
+        Route("/enrollments", r.list_enrollments_by_post, methods=["POST"]),
         Route("/api/v3/token", r.access_request, methods=["POST"]),
         Route("/user", r.get_users, methods=["GET"]),
         Route("/user/v2", r.get_users_v2, methods=["GET"]),
@@ -31,8 +34,6 @@ def routes(r: ISpringResponses) -> list[BaseRoute]:
         Route("/content/{contentId}", r.get_content_item, methods=["GET"]),
         Route("/enrollment", r.get_enrollments, methods=["GET"]),
         Route("/enrollment", r.enroll_learners_in_courses, methods=["POST"]),
-        Route("/enrollments", r.list_enrollments, methods=["GET"]),
-        Route("/enrollments", r.list_enrollments_by_post, methods=["POST"]),
         Route("/enrollment/delete", r.unenroll, methods=["POST"]),
         Route("/enrollment/{enrollmentId}", r.get_enrollment, methods=["GET"]),
         Route("/enrollment/{enrollmentId}", r.change_enrollment, methods=["POST"]),

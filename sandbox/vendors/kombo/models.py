@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from sandbox.query import Collection, Cursors, InvalidCursor, Selection
+from sandbox.query import Collection, Cursors, InvalidCursor, Selection, View
 from sandbox.seeding import World
 from sandbox.store import Doc
 from sandbox.vendors.base import Tables, Vendor
@@ -137,6 +137,13 @@ class KomboBackend(Vendor):
             },
         )
         self.tasks = Collection(store, TASKS, indexes={"task_id": lambda d: d["task_id"]})
+        #: how the lists render each record, encoded once (``sandbox.query.View``)
+        self.user_view = self.users.view()
+        self.skill_view = self.skills.view()
+        self.course_view = self.courses.view(self.course_item)
+        self.progression_view = self.progressions.view(
+            self.progression_item, reads=(self.users, self.courses)
+        )
         #: revision id -> (course doc id, position in the course's revisions)
         self.revisions: dict[str, tuple[int, int]] = {}
         #: revision remote id -> revision id
@@ -238,11 +245,7 @@ class KomboBackend(Vendor):
         return collection.select(where=conditions, match=match, match_key=since)
 
     def page(
-        self,
-        collection: Collection,
-        selection: Selection,
-        query: ListQuery,
-        render_item: Callable[[int], Doc],
+        self, collection: Collection, selection: Selection, query: ListQuery, view: View
     ) -> dict[str, Any]:
         """The ``data`` of a list answer: ``{"next": <cursor or null>, "results": [...]}``.
         A cursor names the last record of its page in the order, and is bound to the table and
@@ -258,7 +261,7 @@ class KomboBackend(Vendor):
         else:
             ids, more = selection.page(1, size)
         following = self.cursors.encode(signature, (0, ids[-1])) if more else None
-        return {"next": following, "results": [render_item(i) for i in ids]}
+        return {"next": following, "results": view.items(ids)}
 
     def select_users(self, query: ListQuery) -> Selection:
         where = _id_filters(query)

@@ -8,7 +8,7 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.http import JSONResponse
+from sandbox.http import JSONResponse, query_params
 from sandbox.vendors.kombo.models import KomboBackend
 from sandbox.vendors.kombo.params import (
     bulk_body,
@@ -53,29 +53,29 @@ class KomboResponses:
         query = list_query(request.query_params, USER_FILTERS)
         backend = self.backend
         selection = backend.select_users(query)
-        return success(backend.page(backend.users, selection, query, backend.user_item))
+        return success(backend.page(backend.users, selection, query, backend.user_view))
 
     async def get_skills(self, request: Request) -> Response:
         self._auth(request)
         query = list_query(request.query_params, ())
         backend = self.backend
         selection = backend.select_skills(query)
-        return success(backend.page(backend.skills, selection, query, backend.skill_item))
+        return success(backend.page(backend.skills, selection, query, backend.skill_view))
 
     async def get_courses(self, request: Request) -> Response:
         self._auth(request)
         query = list_query(request.query_params, ())
         backend = self.backend
         selection = backend.select_courses(query)
-        return success(backend.page(backend.courses, selection, query, backend.course_item))
+        return success(backend.page(backend.courses, selection, query, backend.course_view))
 
     async def get_course_progressions(self, request: Request) -> Response:
         self._auth(request)
-        query = list_query(request.query_params, PROGRESSION_FILTERS)
+        query = list_query(query_params(request), PROGRESSION_FILTERS)
         backend = self.backend
         selection = backend.select_progressions(query)
         return success(
-            backend.page(backend.progressions, selection, query, backend.progression_item)
+            backend.page(backend.progressions, selection, query, backend.progression_view)
         )
 
     async def get_courses_bulk_task(self, request: Request) -> Response:

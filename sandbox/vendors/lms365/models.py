@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import hashlib
 import hmac
 from collections import OrderedDict
@@ -162,6 +163,12 @@ class LMS365Backend(Vendor):
             if entity_set in ("Users", "Groups"):
                 indexes[LOGIN] = _login
             self.collections[entity_set] = Collection(self.store, table, indexes=indexes)
+        #: each entity set as a list renders it without $select or $expand, encoded once
+        #: (``sandbox.query.View``)
+        self.views = {
+            entity_set: collection.view(functools.partial(self._plain_item, entity_set))
+            for entity_set, collection in self.collections.items()
+        }
         self.users = self.collections["Users"]
         self.courses = self.collections["Courses"]
         self.sessions = self.collections["CourseSessions"]
@@ -307,6 +314,9 @@ class LMS365Backend(Vendor):
             token = self.cursors.encode(ordered.signature, ([last.get(n) for n in orderby], 0))
         count = len(ordered.ids) if options.count else None
         return Page(ids=ids, count=count, token=token, top_left=top_left)
+
+    def _plain_item(self, entity_set: str, doc_id: int) -> dict[str, Any]:
+        return self.item(entity_set, self.collections[entity_set].docs[doc_id], None)
 
     def item(
         self,

@@ -10,10 +10,11 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.http import JSONResponse
-from sandbox.vendors.lms365.models import LMS365Backend
+from sandbox.http import JSONResponse, query_params, url_key
+from sandbox.vendors.lms365.models import LMS365Backend, Page
 from sandbox.vendors.lms365.odata import Expand
 from sandbox.vendors.lms365.params import (
+    QueryOptions,
     enroll_body,
     enrollment_fields,
     json_body,
@@ -35,9 +36,32 @@ class ODataResponse(JSONResponse):
 
 
 def service_root(request: Request) -> str:
-    """``<scheme>://<host>/lms365/odata/v2``, as this request reached it."""
+    """``<scheme>://<host>/lms365/odata/v2``, as this request reached it. Memoized by what it
+    is built from (scheme, server, ``Host`` and the path up to the service), which every
+    request of a client shares: building the URL cost more than the rest of a write's answer."""
+    scope = request.scope
+    path: str = scope["path"]
+    end = path.find(SERVICE_PATH)
+    if end < 0:
+        return _service_root(request)
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (scope.get("scheme", "http"), scope.get("server"), host, path[: end + len(SERVICE_PATH)])
+    root = _ROOTS.get(key)
+    if root is None:
+        if len(_ROOTS) >= ROOTS_MEMO_SIZE:
+            _ROOTS.clear()
+        root = _ROOTS[key] = _service_root(request)
+    return root
+
+
+def _service_root(request: Request) -> str:
     url = str(request.url.replace(query=""))
     return url[: url.index(SERVICE_PATH) + len(SERVICE_PATH)]
+
+
+#: service roots by what they are built from (see ``service_root``)
+_ROOTS: dict[tuple[Any, ...], str] = {}
+ROOTS_MEMO_SIZE: Final = 256
 
 
 def context(
@@ -54,6 +78,41 @@ def context(
     parts.extend(f"{e.name}({','.join(e.select or ())})" for e in expand)
     shape = f"({','.join(parts)})" if select is not None or expand else ""
     return f"{root}/$metadata#{entity_set}{shape}{'/$entity' if entity else ''}"
+
+
+#: the context and next link of recent list answers, by the request's URL and the page's token
+_LINKS: dict[tuple[Any, ...], tuple[str, str | None]] = {}
+LINKS_MEMO_SIZE: Final = 4096
+
+
+def _links(
+    request: Request, entity_set: str, options: QueryOptions, page: Page
+) -> tuple[str, str | None]:
+    """A list answer's ``@odata.context`` and ``@odata.nextLink`` (None on the last page).
+    Memoized: a connector reads the same pages again, and building the URLs cost more than
+    the rest of the answer."""
+    key = (url_key(request.scope), entity_set, page.token, page.top_left)
+    found = _LINKS.get(key)
+    if found is not None:
+        return found
+    root = service_root(request)
+    shape = context(root, entity_set, options.select, options.expand)
+    next_link = None
+    if page.token is not None:
+        pairs = [
+            (name, value)
+            for name, value in request.query_params.multi_items()
+            if name not in ("$skip", "$skiptoken", "$top")
+        ]
+        if page.top_left is not None:
+            pairs.append(("$top", str(page.top_left)))
+        pairs.append(("$skiptoken", page.token))
+        query = urlencode(pairs, safe=_SAFE, quote_via=quote)
+        next_link = f"{root}/{entity_set}?{query}"
+    if len(_LINKS) >= LINKS_MEMO_SIZE:
+        _LINKS.clear()
+    _LINKS[key] = (shape, next_link)
+    return shape, next_link
 
 
 class LMS365Responses:
@@ -78,29 +137,21 @@ class LMS365Responses:
     async def _list(self, request: Request, entity_set: str) -> Response:
         self._auth(request)
         backend = self.backend
-        options = query_options(request.query_params, ENTITY_SETS[entity_set], collection=True)
+        options = query_options(query_params(request), ENTITY_SETS[entity_set], collection=True)
         page = backend.page(entity_set, options)
-        root = service_root(request)
+        shape, next_link = _links(request, entity_set, options, page)
         docs = backend.collections[entity_set].docs
-        body: dict[str, Any] = {
-            "@odata.context": context(root, entity_set, options.select, options.expand)
-        }
+        body: dict[str, Any] = {"@odata.context": shape}
         if page.count is not None:
             body["@odata.count"] = page.count
-        body["value"] = [
-            backend.item(entity_set, docs[i], options.select, options.expand) for i in page.ids
-        ]
-        if page.token is not None:
-            pairs = [
-                (name, value)
-                for name, value in request.query_params.multi_items()
-                if name not in ("$skip", "$skiptoken", "$top")
+        if options.select is None and not options.expand:
+            body["value"] = backend.views[entity_set].items(page.ids)
+        else:
+            body["value"] = [
+                backend.item(entity_set, docs[i], options.select, options.expand) for i in page.ids
             ]
-            if page.top_left is not None:
-                pairs.append(("$top", str(page.top_left)))
-            pairs.append(("$skiptoken", page.token))
-            query = urlencode(pairs, safe=_SAFE, quote_via=quote)
-            body["@odata.nextLink"] = f"{root}/{entity_set}?{query}"
+        if next_link is not None:
+            body["@odata.nextLink"] = next_link
         return ODataResponse(body)
 
     async def _get(self, request: Request, entity_set: str) -> Response:
