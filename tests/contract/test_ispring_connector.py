@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from core.capabilities import EnrollOption
 from core.connections import Connection
 from core.connectors.ispring import ISpringConnector
-from core.connectors.ispring.client import Format
+from core.connectors.ispring.client import MAX_QUERY_IDS, Format
 from core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -579,3 +579,40 @@ async def test_sandbox_connection_builds_the_ispring_connector(
         assert isinstance(connector, ISpringConnector) and connector.format == "xml"
         async with connector:
             assert await anext(aiter(connector.list_users()))
+
+
+# -- bulk enroll: a batch too big for one URL of ids -------------------------------------------
+
+
+async def course_and_outsiders(raw: httpx.AsyncClient, count: int) -> tuple[str, list[str]]:
+    """A course and ``count`` active learners not enrolled in it."""
+    taken = {(e["courseId"], e["learnerId"]) for e in await raw_enrollments(raw)}
+    content = (await raw.get(f"{BASE}/content", params={"contentTypes": "Course"})).json()
+    course = content[0]["contentItemId"]
+    users = [u["userId"] for u in (await raw.get(f"{BASE}/user/v2")).json() if u["status"] == 1]
+    outsiders = [u for u in users if (course, u) not in taken][:count]
+    assert len(outsiders) == count
+    return course, outsiders
+
+
+async def test_enroll_batch_over_the_url_limit_reads_the_course_results_only(
+    sandbox_app: Starlette, credentials: dict[str, str], raw: httpx.AsyncClient, fmt: Format
+) -> None:
+    """The results are asked for by the course alone (not every result of the tenant), and the
+    records are the ones a listing gives."""
+    course, learners = await course_and_outsiders(raw, MAX_QUERY_IDS + 10)
+    sent: list[httpx.URL] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request.url)
+
+    async with hooked_client(sandbox_app, hook) as client:
+        ispring = build(client, credentials, format=fmt)
+        made = await ispring.enroll_batch(user_ids=learners, course_id=course)
+        results = [url for url in sent if url.path == BASE + "/learners/results"]
+        assert results
+        assert all(url.params.get_list("courseIds") == [course] for url in results)
+        assert all("userIds" not in url.params for url in results)
+        listed = [e async for e in ispring.list_enrollments(user_ids=learners, course_ids=[course])]
+    assert [e.user.id for e in made] == learners
+    assert sorted(made, key=lambda e: e.id) == sorted(listed, key=lambda e: e.id)

@@ -35,8 +35,10 @@ from tests.conftest import in_process_client
 VENDORS = ["docebo", "kombo", "ispring", "lms365"]
 IN_PROCESS = "http://sandbox.test"
 
+#: each vendor's enroll call (Docebo's single call and its batch call, which bulk uses for
+#: learners of one course)
 WRITE_PATHS = {
-    "docebo": "/learn/v1/enrollments/*",
+    "docebo": "/learn/v1/enrollments*",
     "kombo": "/lms/course-progressions",
     "ispring": "/enrollment",
     "lms365": "/odata/v2/Courses(*)/Enroll",
@@ -408,3 +410,59 @@ async def test_ispring_bulk_enrolls_a_course_with_one_call(
             enrollment = after.enrollment_of(user.id, course.id)
             assert enrollment is not None and enrollment.due_at is not None
             assert enrollment.due_at.date().isoformat() == "2027-02-01"
+
+
+async def test_docebo_bulk_enrolls_a_course_with_one_call_and_one_listing(
+    sandbox_app: Starlette, connections: list[Connection]
+) -> None:
+    (connection,) = [c for c in connections if c.vendor == "docebo"]
+    inner = httpx.ASGITransport(app=sandbox_app)
+    sent: list[tuple[str, str]] = []
+
+    class Counting(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append((request.method, request.url.path))
+            return await inner.handle_async_request(request)
+
+    async with (
+        httpx.AsyncClient(transport=Counting(), base_url=IN_PROCESS) as client,
+        connection.connector(http_client=client) as connector,
+    ):
+        tenant = Tenant(connection.name, connector, await LocalView.load(connector))
+        _, course = tenant.free_pair()
+        users = [
+            u
+            for u in tenant.view.users.values()
+            if tenant.view.enrollment_of(u.id, course.id) is None
+        ][:12]
+        sent.clear()
+        outcomes = await run(tenant, [enroll(u.id, course.id, level="tutor") for u in users])
+        assert outcomes == [Outcome.CREATED] * 12
+        assert sent == [
+            ("POST", "/docebo/learn/v1/enrollments"),
+            ("GET", "/docebo/course/v1/courses/enrollments"),
+        ]
+        after = await tenant.fresh()
+        for user in users:
+            enrollment = after.enrollment_of(user.id, course.id)
+            assert enrollment is not None
+            assert enrollment.remote_data["enrollment_level"] == "tutor"
+            assert tenant.view.enrollment_of(user.id, course.id) == enrollment
+
+
+async def test_bulk_learner_refused_in_the_batch_gets_its_own_answer(tenant: Tenant) -> None:
+    """One learner of a course's batch was enrolled behind the view's back: the others are
+    created; that one gets the answer its own enroll gets (Docebo: already enrolled)."""
+    if not tenant.connector.enroll_batch_size:
+        pytest.skip("the vendor has no batch enroll")
+    _, course = tenant.free_pair()
+    users = [
+        u for u in tenant.view.users.values() if tenant.view.enrollment_of(u.id, course.id) is None
+    ][:4]
+    await tenant.connector.enroll(user_id=users[2].id, course_id=course.id)
+    outcomes = await run(tenant, [enroll(u.id, course.id) for u in users])
+    expected = Outcome.ALREADY_ENROLLED if tenant.connector.vendor == "docebo" else Outcome.CREATED
+    assert outcomes == [Outcome.CREATED, Outcome.CREATED, expected, Outcome.CREATED]
+    after = await tenant.fresh()
+    for user in users:
+        assert after.enrollment_of(user.id, course.id) is not None

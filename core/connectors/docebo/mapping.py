@@ -138,17 +138,25 @@ RSVP_VALUES: Mapping[RsvpResponse, int] = {
 
 def parse_date(value: Any) -> datetime | None:
     """A Docebo date (``YYYY-MM-DD HH:MM:SS``, ISO 8601 or ``YYYY-MM-DD``) as aware UTC."""
+    if value is None:
+        return None
+    if value.__class__ is str and len(value) == 19 and value[13] == ":" and value[16] == ":":
+        # Docebo's own form, UTC: parsed aware at once (a ``replace`` costs as much again,
+        # and a full sync parses four dates an enrollment)
+        try:
+            return _fromisoformat(value + "+00:00")
+        except ValueError:
+            return None
     if not value or not isinstance(value, str):
         return None
     try:
-        if len(value) == 19 and value[13] == ":" and value[16] == ":":
-            # Docebo's own form, UTC: parsed aware at once (a ``replace`` costs as much again,
-            # and a full sync parses four dates an enrollment)
-            return datetime.fromisoformat(value + "+00:00")
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def format_date(value: datetime) -> str:
@@ -165,6 +173,8 @@ def _str_id(value: Any) -> str:
 
 
 def _number(value: Any) -> float | None:
+    if value.__class__ is int or value.__class__ is float:  # most values: no comparisons
+        return float(value)
     if value is None or value == "":
         return None
     try:

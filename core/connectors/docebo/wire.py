@@ -30,7 +30,8 @@ def read_page(body: Any) -> Page:
     except (TypeError, ValueError):
         current_page = 1
     return Page(
-        items=[item for item in items if isinstance(item, Mapping)],
+        # decoded JSON objects are dicts: the class test spares most items the ABC check
+        items=[item for item in items if item.__class__ is dict or isinstance(item, Mapping)],
         has_more=bool(has_more) if has_more is not None else False,
         cursor=str(cursor) if cursor else None,
         current_page=current_page,

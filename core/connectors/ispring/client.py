@@ -30,8 +30,11 @@ call per enrollment. ``mapping`` has the status table.
 
 Writes: ``POST /enrollment`` is many-to-many and answers 201 without a body, so ``enroll`` and
 ``enroll_many`` send one call for every pair, then find the pairs' enrollments
-(``GET /enrollments`` by ``learnerIds[]`` and ``courseIds[]``) and return them. A pair already
-enrolled is left as it is by iSpring and returned as it is. The due date follows
+(``GET /enrollments`` by ``learnerIds[]`` and ``courseIds[]``, joined with their results) and
+return them: iSpring's answer names no enrollment, so nothing is made up from it. For a batch
+whose ids are too many for a URL, the results are read by ``courseIds`` alone (the course's
+results, not every result of the tenant, which is what a listing without id filters gives).
+A pair already enrolled is left as it is by iSpring and returned as it is. The due date follows
 ``dueDateType`` (``Capabilities.due_date_types``; ``default`` is the course's own default due
 period). ``update_enrollment`` (``POST /enrollment/{id}``) and ``reenroll``
 (``POST /enrollment/{id}/reenroll``) answer 200 without a body; the connector reads the
@@ -56,6 +59,7 @@ from core.capabilities import Capabilities, EnrollOption, Operation
 from core.connector import Connector, QueryParams
 from core.connectors.ispring import mapping, wire
 from core.errors import AuthenticationError, BadRequestError, NotFoundError
+from core.gcpause import full_collections_deferred
 from core.models import Course, Enrollment, EnrollmentStatus, User
 
 T = TypeVar("T")
@@ -327,17 +331,18 @@ class ISpringConnector(Connector):
         completion = mapping.completion_statuses_for(wanted)
         if completion == []:
             return  # no iSpring status gives any of these (withdrawn, expired...)
-        results = await self._results(
-            user_ids=user_ids,
-            course_ids=course_ids,
-            enrollment_ids=enrollment_ids,
-            completion_statuses=completion or (),
-        )
-        async for items in self._enrollment_pages(user_ids, course_ids, enrollment_ids):
-            for item in items:
-                enrollment = mapping.map_enrollment(item, results.find(item))
-                if not wanted or enrollment.status in wanted:
-                    yield enrollment
+        with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
+            results = await self._results(
+                user_ids=user_ids,
+                course_ids=course_ids,
+                enrollment_ids=enrollment_ids,
+                completion_statuses=completion or (),
+            )
+            async for items in self._enrollment_pages(user_ids, course_ids, enrollment_ids):
+                for item in items:
+                    enrollment = mapping.map_enrollment(item, results.find(item))
+                    if not wanted or enrollment.status in wanted:
+                        yield enrollment
 
     def _enrollment_pages(
         self,
@@ -456,16 +461,30 @@ class ISpringConnector(Connector):
             return []
         body = {"courseIds": courses, "learnerIds": users, **fields}
         await self._call("POST", "/enrollment", body=body)
-        found = [e async for e in self.list_enrollments(user_ids=users, course_ids=courses)]
-        ordered: list[Enrollment] = []
-        for course_id in courses:
-            for user_id in users:
-                ordered += [
-                    e
-                    for e in found
-                    if mapping.is_pair(e.remote_data["enrollment"], user_id, course_id)
-                ][:1]
-        return ordered
+        by_pair: dict[tuple[str, str], Enrollment] = {}
+        for enrollment in await self._enrollments_of(users, courses):
+            by_pair.setdefault(mapping.pair_of(enrollment.remote_data["enrollment"]), enrollment)
+        return [
+            by_pair[pair]
+            for course_id in courses
+            for user_id in users
+            if (pair := mapping.pair_key(user_id, course_id)) in by_pair
+        ]
+
+    async def _enrollments_of(self, users: list[str], courses: list[str]) -> list[Enrollment]:
+        """The enrollments of these learners in these items, as ``list_enrollments`` gives
+        them, read after ``POST /enrollment`` (which answers without a body). When the ids are
+        too many for one URL, ``list_enrollments`` reads every result of the tenant; here the
+        results are asked for by the items alone, when those fit: far fewer rows, and the same
+        records, as the join by enrollment id keeps only these pairs' results."""
+        if len(users) + len(courses) <= MAX_QUERY_IDS or len(courses) > MAX_QUERY_IDS:
+            return [e async for e in self.list_enrollments(user_ids=users, course_ids=courses)]
+        results = await self._results(course_ids=courses)
+        return [
+            mapping.map_enrollment(item, results.find(item))
+            async for items in self._enrollment_pages(users, courses, ())
+            for item in items
+        ]
 
     async def update_enrollment(
         self,

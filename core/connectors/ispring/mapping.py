@@ -250,6 +250,16 @@ def is_pair(item: Mapping[str, Any], user_id: str, course_id: str) -> bool:
     return _pair(item.get("learnerId"), item.get("courseId")) == _pair(user_id, course_id)
 
 
+def pair_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    """A wire ``Enrollment``'s (learner, course) as ``is_pair`` compares them, to index many."""
+    return _pair(item.get("learnerId"), item.get("courseId"))
+
+
+def pair_key(user_id: str, course_id: str) -> tuple[str, str]:
+    """(learner, course) as ``is_pair`` compares them: ids as text, case ignored."""
+    return _pair(user_id, course_id)
+
+
 # -- schedules ---------------------------------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ from core.errors import (
     ConflictError,
     LmsTimeoutError,
 )
+from core.gcpause import full_collections_deferred
 from core.models import (
     Course,
     Enrollment,
@@ -287,15 +288,16 @@ class KomboConnector(Connector):
         }
         params = self._list_params(filters, updated_after, include_deleted)
         wanted = frozenset(statuses)
-        async for items in self._pages("/lms/course-progressions", params):
-            for item in items:
-                self._remember_progression(item)
-                enrollment = mapping.map_progression(item)
-                if revisions and enrollment.course.id not in revisions:
-                    continue
-                if wanted and enrollment.status not in wanted:
-                    continue
-                yield enrollment
+        with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
+            async for items in self._pages("/lms/course-progressions", params):
+                for item in items:
+                    self._remember_progression(item)
+                    enrollment = mapping.map_progression(item)
+                    if revisions and enrollment.course.id not in revisions:
+                        continue
+                    if wanted and enrollment.status not in wanted:
+                        continue
+                    yield enrollment
 
     def _remember_course(self, item: Mapping[str, Any]) -> None:
         for revision in mapping.revisions_of(item):

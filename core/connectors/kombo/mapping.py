@@ -175,6 +175,8 @@ def map_status(raw: Any, *, deleted: bool = False) -> EnrollmentStatus:
     """A progression's status (see the table); a deleted progression is ``withdrawn``."""
     if deleted:
         return EnrollmentStatus.WITHDRAWN
+    if raw.__class__ is str and raw in STATUS_MAP:  # as Kombo writes them: no conversions
+        return STATUS_MAP[raw]
     if not raw:
         return EnrollmentStatus.UNKNOWN
     return STATUS_MAP.get(str(raw).upper(), EnrollmentStatus.UNKNOWN)

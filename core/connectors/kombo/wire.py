@@ -45,7 +45,8 @@ def read_page(body: Any) -> Page:
         raise ValueError("the answer has no 'data.results' list")
     cursor = data.get("next")
     return Page(
-        results=[item for item in results if isinstance(item, Mapping)],
+        # decoded JSON objects are dicts: the class test spares most items the ABC check
+        results=[item for item in results if item.__class__ is dict or isinstance(item, Mapping)],
         next=str(cursor) if cursor else None,
     )
 

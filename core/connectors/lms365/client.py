@@ -61,6 +61,7 @@ from core.capabilities import Capabilities, EnrollOption, Operation
 from core.connector import Connector, QueryParams, decode_body
 from core.connectors.lms365 import mapping, wire
 from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
+from core.gcpause import full_collections_deferred
 from core.models import Course, Enrollment, EnrollmentStatus, Session, User
 
 API = "/odata/v2"
@@ -217,21 +218,22 @@ class LMS365Connector(Connector):
         wanted = frozenset(statuses)
         user_chunks = _chunks(users) if users else [[]]
         course_chunks = _chunks(courses) if courses else [[]]
-        for user_chunk, course_chunk in product(user_chunks, course_chunks):
-            query = mapping.and_filter(
-                [
-                    mapping.in_clause("UserId", user_chunk) if user_chunk else None,
-                    mapping.in_clause("CourseId", course_chunk) if course_chunk else None,
-                    status,
-                ]
-            )
-            params: QueryParams = [("$filter", query)] if query else []
-            async for item in self._entities("Enrollments", params):
-                self._remember_login(item.get("UserId"), item.get("UserLoginName"))
-                enrollment = mapping.map_enrollment(item, now=now)
-                if wanted and enrollment.status not in wanted:
-                    continue
-                yield enrollment
+        with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
+            for user_chunk, course_chunk in product(user_chunks, course_chunks):
+                query = mapping.and_filter(
+                    [
+                        mapping.in_clause("UserId", user_chunk) if user_chunk else None,
+                        mapping.in_clause("CourseId", course_chunk) if course_chunk else None,
+                        status,
+                    ]
+                )
+                params: QueryParams = [("$filter", query)] if query else []
+                async for item in self._entities("Enrollments", params):
+                    self._remember_login(item.get("UserId"), item.get("UserLoginName"))
+                    enrollment = mapping.map_enrollment(item, now=now)
+                    if wanted and enrollment.status not in wanted:
+                        continue
+                    yield enrollment
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -85,6 +85,8 @@ def _number(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int | None:
+    if value.__class__ is int and -(2**53) <= value <= 2**53:  # exact as a float: as below
+        return int(value)
     number = _number(value)
     return int(number) if number is not None and number.is_integer() else None
 

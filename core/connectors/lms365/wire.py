@@ -34,7 +34,8 @@ def read_page(body: Any) -> Page:
     next_link = body.get("@odata.nextLink")
     count = body.get("@odata.count")
     return Page(
-        values=[v for v in values if isinstance(v, Mapping)],
+        # decoded JSON objects are dicts: the class test spares most items the ABC check
+        values=[v for v in values if v.__class__ is dict or isinstance(v, Mapping)],
         next_link=str(next_link) if next_link else None,
         count=count if isinstance(count, int) and not isinstance(count, bool) else None,
     )
