@@ -2,7 +2,7 @@
 
 What: wall time of ``connector.list_enrollments()`` collecting every enrollment of the ``large``
 scenario (100,000) as normalized records, per vendor core has a connector for, against the live
-sandbox under uvicorn (in this process's thread, as ``lmsbridge`` embeds it). A fresh connector
+sandbox under uvicorn in a thread of this process. A fresh connector
 each time, so it signs in and reads what it reads first (Docebo: the course list, for soft
 deadlines) every time, on one shared ``httpx.AsyncClient``.
 
@@ -16,10 +16,12 @@ For context the row also gives the same replay over the raw asyncio client of
 sync with Python's cyclic garbage collector disabled (the gap is what its collections of the
 growing heap of records cost).
 
-The sandbox serving the pages lives in this process, as ``lmsbridge`` embeds it; its ``large``
-tenants are some 2.5 million objects that a full collection walks. (Hiding them with
-``gc.freeze()`` was measured and does not help: with a smaller heap the collector's 25% rule
-starts full collections more often, and the records' own collections cost as much.)
+The sandbox serving the pages lives in this process and shares its interpreter lock, so the
+client's decoding and mapping cannot overlap the server's work: the harder case (``lmsbridge``
+serves its embedded sandbox from a child process, and a real tenant is another machine). Its
+``large`` tenants, some 2.5 million objects, are frozen out of the collector's scans once the
+server is up (``bench.serving.BenchServer``, as ``sandbox.heap`` does for ``lmsbridge``'s
+servers); the listing defers its own full collections (``core.gcpause``).
 """
 
 from __future__ import annotations
