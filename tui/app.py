@@ -1,8 +1,15 @@
-"""The lmsbridge terminal UI: the App, its keys and commands, and the factory that builds it."""
+"""The lmsbridge terminal UI: the App, its keys and commands, and the factory that builds it.
+
+From mounting until the first connection's listings have loaded, the cyclic collector's full
+collections wait (``core.gcpause``): start-up and the first load make objects that all survive,
+and each full collection they would trigger walks the whole heap (an embedded sandbox's millions
+of objects included) for nothing. The next full collection comes on its usual terms after.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from core.connections import Connection
+from core.gcpause import full_collections_deferred
 from tui.commands import BrowseCommands
 from tui.loading import ConnectorFactory, default_connector_factory
 from tui.screens.browse import BrowseScreen, utc_now
@@ -67,6 +75,7 @@ class LmsBridgeApp(App[None]):
         self.clock = clock
         self._on_ready = on_ready
         self._wanted_theme = theme
+        self._starting = ExitStack()
         if keymap:
             self.set_keymap(dict(keymap))
 
@@ -74,6 +83,7 @@ class LmsBridgeApp(App[None]):
         return BrowseScreen(self.connections, self.connector_factory, self.clock)
 
     def on_mount(self) -> None:
+        self._starting.enter_context(full_collections_deferred())
         wanted = self._wanted_theme
         if wanted is None:
             return
@@ -86,6 +96,9 @@ class LmsBridgeApp(App[None]):
             self.notify(
                 f"Unknown theme {wanted!r} in the config; known: {known}", severity="warning"
             )
+
+    def on_unmount(self) -> None:
+        self._starting.close()
 
     def action_toggle_theme(self) -> None:
         """Switch between light and dark."""
@@ -106,6 +119,7 @@ class LmsBridgeApp(App[None]):
 
     @on(BrowseScreen.InitialLoadComplete)
     def _initial_load_complete(self) -> None:
+        self._starting.close()
         if self._on_ready is not None:
             self.call_after_refresh(self._on_ready, self)
 

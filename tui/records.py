@@ -103,7 +103,9 @@ class RowBuilder:
         return (
             user.name or (user.emails[0].email if user.emails else user.id),
             course.title or course.id,
-            enrollment.status,  # a StrEnum member is a str: no new string, no slow ``.value``
+            # The member's own value string, not the member: an enum member is an object the
+            # cyclic GC tracks, and a tuple of plain strings is one it stops tracking.
+            enrollment.status._value_,
             "" if progress is None else self._percents.get(progress) or self._percent(progress),
             "" if due is None else self._dates.get(due) or self._date(due),
         )

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, OptionList, TabbedContent, TabPane
+from textual.widgets import Header, Input, Label, OptionList, TabbedContent, TabPane
 from textual.worker import Worker
 
 from core.connections import Connection
@@ -30,6 +30,7 @@ from tui.screens.browse_views import BrowseViews
 from tui.status import connection_line
 from tui.store import ALL, Store
 from tui.widgets.connection_list import ConnectionList
+from tui.widgets.footer import QuietFooter
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
@@ -126,7 +127,7 @@ class BrowseScreen(BrowseViews, BrowseActions):
                         with TabPane(kind.label, id=kind.value):
                             yield VirtualTable(COLUMNS[kind], id=f"{kind.value}-table")
                 yield StatusBar(id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.set_interval(AGE_INTERVAL, self._tick)
