@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-ROWS = 400
+#: enough rows that the run is still going when it is stopped: Docebo's connector enrolls up to
+#: 100 learners of a course with one call, so 400 rows were five calls that could all finish
+#: between two looks at the journal
+ROWS = 2000
 
 
 def command(data: Path, *args: str) -> list[str]:
