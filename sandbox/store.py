@@ -151,11 +151,6 @@ class Store:
         self._journal_size = 0
         #: held by the append in flight, and by a swap of the whole state
         self._flush_lock: asyncio.Lock | None = None
-        #: the flusher task while one runs; the committers waiting for the append in flight
-        #: (with the last sequence number it covers) and for the next one
-        self._flusher: asyncio.Task[None] | None = None
-        self._in_flight: tuple[int, list[asyncio.Future[None]]] = (0, [])
-        self._waiting: list[asyncio.Future[None]] = []
         self._transaction: list[tuple[Any, ...]] | None = None
         #: bumped on every change; readers key their caches on it
         self.version = 0
@@ -262,65 +257,32 @@ class Store:
             raise ValueError(f"unknown journal operation {kind!r}")
 
     async def commit(self) -> None:
-        """Return once every write applied so far is on disk.
+        """Return once every write applied so far is on disk: one append and one fsync, in a
+        worker thread, for every committer waiting (group commit). When the disk refuses the
+        append, the committer gets the error and the lines go out with the next append.
 
-        Group commit: one flusher task appends and fsyncs everything pending in one write, in a
-        worker thread, and wakes every committer whose writes that append covered; committers
-        that arrive meanwhile wait together for the next append. Each one is answered only after
-        the fsync of its own writes."""
+        (A flusher task that woke the committers through futures was tried: cheaper driven in
+        process, but about 100 us more server CPU per enroll under uvicorn in B2; the lock
+        below is what B2 measures best.)"""
         target = self._seq
         if self._durable >= target:
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        covered, flushing = self._in_flight
-        if self._flusher is not None and target <= covered:
-            flushing.append(waiter)  # already in the append in flight
-        else:
-            self._waiting.append(waiter)
-            if self._flusher is None:
-                self._flusher = asyncio.create_task(self._flush())
-        await waiter
-
-    async def _flush(self) -> None:
-        """Append batches while committers wait for one (see :meth:`commit`)."""
-        loop = asyncio.get_running_loop()
         if self._flush_lock is None:
             self._flush_lock = asyncio.Lock()
-        waiters: list[asyncio.Future[None]] = []
-        try:
-            while self._waiting:
-                async with self._flush_lock:
-                    waiters, self._waiting = self._waiting, []
-                    upto = self._seq
-                    batch = b"".join(self._pending)
-                    self._pending = []
-                    self._in_flight = (upto, waiters)
-                    error: BaseException | None = None
-                    if batch:
-                        try:
-                            await loop.run_in_executor(None, self._append, batch)
-                        except Exception as err:  # the disk refused: these writes wait on
-                            error = err
-                            self._pending.insert(0, batch)
-                    if error is None:
-                        self._durable = max(self._durable, upto)
-                        if batch:
-                            self._journal_writes += 1
-                        if self._journal_writes > max(MIN_COMPACT_WRITES, self._size() // 2):
-                            self.compact()
-                    self._in_flight = (0, [])
-                _settle(waiters, error)
-                waiters = []
-        except asyncio.CancelledError as err:  # the loop is closing
-            _settle([*waiters, *self._waiting], err)
-            self._waiting = []
-            raise
-        except Exception as err:  # a compaction failed: the committers are told
-            _settle([*waiters, *self._waiting], err)
-            self._waiting = []
-        finally:
-            self._in_flight = (0, [])
-            self._flusher = None
+        async with self._flush_lock:
+            if self._durable >= target:
+                return
+            batch, upto = b"".join(self._pending), self._seq
+            self._pending = []
+            try:
+                await asyncio.to_thread(self._append, batch)
+            except Exception:
+                self._pending.insert(0, batch)  # cut back by _append: sent again next time
+                raise
+            self._durable = upto
+            self._journal_writes += 1
+            if self._journal_writes > max(MIN_COMPACT_WRITES, self._size() // 2):
+                self.compact()
 
     def commit_sync(self) -> None:
         """``commit`` for code outside the event loop (seeding, shutdown, tests)."""
@@ -456,19 +418,6 @@ class Store:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-
-
-def _settle(waiters: Iterable[asyncio.Future[None]], error: BaseException | None) -> None:
-    """Wake committers: with ``error`` when their append failed."""
-    for waiter in waiters:
-        if waiter.done():
-            continue  # its committer was cancelled
-        if error is None:
-            waiter.set_result(None)
-        elif isinstance(error, asyncio.CancelledError):
-            waiter.cancel()
-        else:
-            waiter.set_exception(error)
 
 
 def _parse(line: bytes) -> Any:
