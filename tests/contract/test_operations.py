@@ -73,6 +73,13 @@ class Tenant:
                     found += 1
         raise AssertionError("no free pair")
 
+    def free_learners(self, course: Course, count: int) -> list[User]:
+        """``count`` users not enrolled in ``course``."""
+        view = self.view
+        return [u for u in view.users.values() if view.enrollment_of(u.id, course.id) is None][
+            :count
+        ]
+
     def free_pairs_in_distinct_courses(self, count: int) -> list[tuple[User, Course]]:
         pairs: list[tuple[User, Course]] = []
         skip = 0
@@ -97,15 +104,6 @@ async def open_tenant(app: Starlette, connection: Connection) -> AsyncGenerator[
 
 @pytest.fixture(params=VENDORS)
 async def tenant(
-    request: pytest.FixtureRequest, sandbox_app: Starlette, connections: list[Connection]
-) -> AsyncIterator[Tenant]:
-    (connection,) = [c for c in connections if c.vendor == request.param]
-    async for tenant in open_tenant(sandbox_app, connection):
-        yield tenant
-
-
-@pytest.fixture(params=BATCH_VENDORS)
-async def batch_tenant(
     request: pytest.FixtureRequest, sandbox_app: Starlette, connections: list[Connection]
 ) -> AsyncIterator[Tenant]:
     (connection,) = [c for c in connections if c.vendor == request.param]
@@ -408,11 +406,7 @@ async def test_ispring_bulk_enrolls_a_course_with_one_call(
     ):
         tenant = Tenant(connection.name, connector, await LocalView.load(connector))
         _, course = tenant.free_pair()
-        users = [
-            u
-            for u in tenant.view.users.values()
-            if tenant.view.enrollment_of(u.id, course.id) is None
-        ][:12]
+        users = tenant.free_learners(course, 12)
         requests = [enroll(u.id, course.id, due_at="2027-02-01") for u in users]
         outcomes = await run(tenant, requests)
         assert outcomes == [Outcome.CREATED] * 12
@@ -442,11 +436,7 @@ async def test_docebo_bulk_enrolls_a_course_with_one_call_and_one_listing(
     ):
         tenant = Tenant(connection.name, connector, await LocalView.load(connector))
         _, course = tenant.free_pair()
-        users = [
-            u
-            for u in tenant.view.users.values()
-            if tenant.view.enrollment_of(u.id, course.id) is None
-        ][:12]
+        users = tenant.free_learners(course, 12)
         sent.clear()
         outcomes = await run(tenant, [enroll(u.id, course.id, level="tutor") for u in users])
         assert outcomes == [Outcome.CREATED] * 12
@@ -462,16 +452,12 @@ async def test_docebo_bulk_enrolls_a_course_with_one_call_and_one_listing(
             assert tenant.view.enrollment_of(user.id, course.id) == enrollment
 
 
-async def test_bulk_learner_refused_in_the_batch_gets_its_own_answer(
-    batch_tenant: Tenant,
-) -> None:
+@pytest.mark.parametrize("tenant", BATCH_VENDORS, indirect=True)
+async def test_bulk_learner_refused_in_the_batch_gets_its_own_answer(tenant: Tenant) -> None:
     """One learner of a course's batch was enrolled behind the view's back: the others are
     created; that one gets the answer its own enroll gets (Docebo: already enrolled)."""
-    tenant = batch_tenant
     _, course = tenant.free_pair()
-    users = [
-        u for u in tenant.view.users.values() if tenant.view.enrollment_of(u.id, course.id) is None
-    ][:4]
+    users = tenant.free_learners(course, 4)
     await tenant.connector.enroll(user_id=users[2].id, course_id=course.id)
     outcomes = await run(tenant, [enroll(u.id, course.id) for u in users])
     expected = Outcome.ALREADY_ENROLLED if tenant.connector.vendor == "docebo" else Outcome.CREATED
