@@ -31,9 +31,9 @@ call per enrollment. ``mapping`` has the status table.
 Writes: ``POST /enrollment`` is many-to-many and answers 201 without a body, so ``enroll`` and
 ``enroll_many`` send one call for every pair, then find the pairs' enrollments
 (``GET /enrollments`` by ``learnerIds[]`` and ``courseIds[]``, joined with their results) and
-return them: iSpring's answer names no enrollment, so nothing is made up from it. For a batch
-whose ids are too many for a URL, the results are read by ``courseIds`` alone (the course's
-results, not every result of the tenant, which is what a listing without id filters gives).
+return them: iSpring's answer names no enrollment, so nothing is made up from it. When a
+listing's ids are too many for a URL, its results are read by ``courseIds`` alone where those
+fit (the courses' results, not every result of the tenant).
 A pair already enrolled is left as it is by iSpring and returned as it is. The due date follows
 ``dueDateType`` (``Capabilities.due_date_types``; ``default`` is the course's own default due
 period). ``update_enrollment`` (``POST /enrollment/{id}``) and ``reenroll``
@@ -375,12 +375,15 @@ class ISpringConnector(Connector):
         completion_statuses: Sequence[str] = (),
     ) -> mapping.ResultIndex:
         """Every learner result of a selection, read once and indexed. Id filters too many for
-        a URL are left out: the join by enrollment id keeps only what is asked for."""
+        a URL are left out, all but ``courseIds`` when those fit alone (a course's results, not
+        every result of the tenant): the join by enrollment id keeps only what is asked for."""
         params: QueryParams = [*wire.array("userStatuses", ALL_USER_STATUSES)]
         if len(user_ids) + len(course_ids) + len(enrollment_ids) <= MAX_QUERY_IDS:
             params += wire.array("userIds", user_ids)
             params += wire.array("courseIds", course_ids)
             params += wire.array("enrollmentIds", enrollment_ids)
+        elif len(course_ids) <= MAX_QUERY_IDS:
+            params += wire.array("courseIds", course_ids)
         params += wire.array("completionStatuses", completion_statuses)
         index = mapping.ResultIndex()
         async for items in self._pages(
@@ -462,28 +465,13 @@ class ISpringConnector(Connector):
         body = {"courseIds": courses, "learnerIds": users, **fields}
         await self._call("POST", "/enrollment", body=body)
         by_pair: dict[tuple[str, str], Enrollment] = {}
-        for enrollment in await self._enrollments_of(users, courses):
+        async for enrollment in self.list_enrollments(user_ids=users, course_ids=courses):
             by_pair.setdefault(mapping.pair_of(enrollment.remote_data["enrollment"]), enrollment)
         return [
             by_pair[pair]
             for course_id in courses
             for user_id in users
             if (pair := mapping.pair_key(user_id, course_id)) in by_pair
-        ]
-
-    async def _enrollments_of(self, users: list[str], courses: list[str]) -> list[Enrollment]:
-        """The enrollments of these learners in these items, as ``list_enrollments`` gives
-        them, read after ``POST /enrollment`` (which answers without a body). When the ids are
-        too many for one URL, ``list_enrollments`` reads every result of the tenant; here the
-        results are asked for by the items alone, when those fit: far fewer rows, and the same
-        records, as the join by enrollment id keeps only these pairs' results."""
-        if len(users) + len(courses) <= MAX_QUERY_IDS or len(courses) > MAX_QUERY_IDS:
-            return [e async for e in self.list_enrollments(user_ids=users, course_ids=courses)]
-        results = await self._results(course_ids=courses)
-        return [
-            mapping.map_enrollment(item, results.find(item))
-            async for items in self._enrollment_pages(users, courses, ())
-            for item in items
         ]
 
     async def update_enrollment(

@@ -247,16 +247,16 @@ def map_enrollment(item: Mapping[str, Any], result: Mapping[str, Any] | None) ->
 def is_pair(item: Mapping[str, Any], user_id: str, course_id: str) -> bool:
     """Whether a wire ``Enrollment`` is ``user_id``'s in ``course_id`` (ids compared ignoring
     case)."""
-    return _pair(item.get("learnerId"), item.get("courseId")) == _pair(user_id, course_id)
+    return pair_of(item) == pair_key(user_id, course_id)
 
 
 def pair_of(item: Mapping[str, Any]) -> tuple[str, str]:
-    """A wire ``Enrollment``'s (learner, course) as ``is_pair`` compares them, to index many."""
+    """A wire ``Enrollment``'s (learner, course): ids as text, case ignored (to index many)."""
     return _pair(item.get("learnerId"), item.get("courseId"))
 
 
 def pair_key(user_id: str, course_id: str) -> tuple[str, str]:
-    """(learner, course) as ``is_pair`` compares them: ids as text, case ignored."""
+    """(learner, course) as ``pair_of`` gives a wire enrollment's."""
     return _pair(user_id, course_id)
 
 
