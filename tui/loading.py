@@ -134,11 +134,8 @@ async def load(
                     ):
                         flush()
                         deadline = clock() + interval
-        except LmsError as err:
-            flush()
-            post(LoadFailed(name, kind, generation, describe_error(err)))
-            return
-        except Exception as err:  # a bug or a broken connection setup: the app must live on
+        except Exception as err:  # an LmsError, or a bug or a broken connection setup: the
+            # app must live on, told in one line either way
             flush()
             post(LoadFailed(name, kind, generation, describe_error(err)))
             return
