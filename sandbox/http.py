@@ -40,18 +40,21 @@ def _parse_query(raw: bytes) -> QueryParams:
 def url_key(scope: Scope) -> tuple[Any, ...]:
     """Everything ``Request.url`` is built from (scheme, server, path, query, ``Host``), as a
     key for memoizing what is derived from the URL: building it costs microseconds a page."""
-    host = None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = value
-            break
     return (
         scope.get("scheme", "http"),
         scope.get("server"),
         scope["path"],
         scope.get("query_string", b""),
-        host,
+        host_header(scope),
     )
+
+
+def host_header(scope: Scope) -> bytes | None:
+    """The raw ``Host`` header of a request, if it has one."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return bytes(value)
+    return None
 
 
 class JSONResponse(Response):

@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from sandbox.memo import Memo
 from sandbox.store import Doc, Store
 
 Predicate = Callable[[Doc], bool]
@@ -333,7 +334,7 @@ class View:
         self._encoded: dict[int, orjson.Fragment] = {}
         self._sources: dict[int, Doc] = {}
         self._stamp = self._changes()
-        self._pages: dict[tuple[int, ...], list[orjson.Fragment]] = {}
+        self._pages: Memo[tuple[int, ...], list[orjson.Fragment]] = Memo(PAGE_MEMO_SIZE)
         self._pages_version = -1
 
     def _changes(self) -> tuple[int, ...]:
@@ -358,10 +359,7 @@ class View:
             self._pages_version = version
         items = self._pages.get(key)
         if items is None:
-            items = self._encode(key)
-            if len(self._pages) >= PAGE_MEMO_SIZE:
-                self._pages.clear()
-            self._pages[key] = items
+            items = self._pages.remember(key, self._encode(key))
         return items
 
     def _encode(self, ids: Iterable[int]) -> list[orjson.Fragment]:
@@ -397,8 +395,8 @@ class Cursors:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
         #: payload -> token, and token -> payload, of the tokens signed or verified lately
-        self._tokens: dict[bytes, str] = {}
-        self._payloads: dict[str, bytes] = {}
+        self._tokens: Memo[bytes, str] = Memo(CURSOR_MEMO_SIZE)
+        self._payloads: Memo[str, bytes] = Memo(CURSOR_MEMO_SIZE)
 
     def encode(self, signature: str, position: tuple[Any, int]) -> str:
         payload = orjson.dumps([signature, position[0], position[1]])
@@ -406,14 +404,14 @@ class Cursors:
         if token is None:
             mac = hmac.new(self._secret, payload, hashlib.sha256).digest()[:12]
             token = base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
-            _remember(self._tokens, _kept(payload), token)
+            self._tokens.remember(_kept(payload), token)
         return token
 
     def decode(self, token: str, signature: str) -> tuple[Any, int]:
         payload = self._payloads.get(token)
         if payload is None:
             payload = self._verify(token)
-            _remember(self._payloads, token, payload)
+            self._payloads.remember(token, payload)
         issued_for, key, doc_id = orjson.loads(payload)
         if issued_for != signature:
             raise InvalidCursor("the cursor was issued for other filters or sorting")
@@ -437,9 +435,3 @@ def _kept(encoded: bytes) -> bytes:
     sits in a buffer shrunk in place from several KiB, and the allocator cannot reuse the rest
     while it lives: kept as is, 100,000 encoded documents held 2.3 GiB instead of 80 MiB."""
     return bytes(memoryview(encoded))
-
-
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(memo) >= CURSOR_MEMO_SIZE:
-        memo.clear()
-    memo[key] = value

@@ -9,6 +9,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from sandbox.http import JSONResponse, query_list, url_key
+from sandbox.memo import Memo
 from sandbox.vendors.docebo.exceptions import BadRequest
 from sandbox.vendors.docebo.models import (
     DEFAULT_PAGE_SIZE,
@@ -33,8 +34,7 @@ def envelope(data: Any, request: Request | None = None) -> JSONResponse:
 
 
 #: the links of recent list answers (shared between answers: never changed once made)
-_LINKS: dict[tuple[Any, ...], dict[str, Any]] = {}
-LINKS_MEMO_SIZE: Final = 4096
+_LINKS: Memo[tuple[Any, ...], dict[str, Any]] = Memo(4096)
 
 
 def _links(request: Request, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,9 +55,7 @@ def _links(request: Request, data: Mapping[str, Any]) -> dict[str, Any]:
         elif page is not None:
             following = request.url.include_query_params(page=page + 1)
             links["next"] = {"href": str(following)}
-        if len(_LINKS) >= LINKS_MEMO_SIZE:
-            _LINKS.clear()
-        _LINKS[key] = links
+        _LINKS.remember(key, links)
     return links
 
 

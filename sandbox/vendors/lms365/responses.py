@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.http import JSONResponse, query_params, url_key
+from sandbox.http import JSONResponse, host_header, query_params, url_key
+from sandbox.memo import Memo
 from sandbox.vendors.lms365.models import LMS365Backend, Page
 from sandbox.vendors.lms365.odata import Expand
 from sandbox.vendors.lms365.params import (
@@ -44,13 +45,15 @@ def service_root(request: Request) -> str:
     end = path.find(SERVICE_PATH)
     if end < 0:
         return _service_root(request)
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
-    key = (scope.get("scheme", "http"), scope.get("server"), host, path[: end + len(SERVICE_PATH)])
+    key = (
+        scope.get("scheme", "http"),
+        scope.get("server"),
+        host_header(scope),
+        path[: end + len(SERVICE_PATH)],
+    )
     root = _ROOTS.get(key)
     if root is None:
-        if len(_ROOTS) >= ROOTS_MEMO_SIZE:
-            _ROOTS.clear()
-        root = _ROOTS[key] = _service_root(request)
+        root = _ROOTS.remember(key, _service_root(request))
     return root
 
 
@@ -60,8 +63,7 @@ def _service_root(request: Request) -> str:
 
 
 #: service roots by what they are built from (see ``service_root``)
-_ROOTS: dict[tuple[Any, ...], str] = {}
-ROOTS_MEMO_SIZE: Final = 256
+_ROOTS: Memo[tuple[Any, ...], str] = Memo(256)
 
 
 def context(
@@ -81,8 +83,7 @@ def context(
 
 
 #: the context and next link of recent list answers, by the request's URL and the page's token
-_LINKS: dict[tuple[Any, ...], tuple[str, str | None]] = {}
-LINKS_MEMO_SIZE: Final = 4096
+_LINKS: Memo[tuple[Any, ...], tuple[str, str | None]] = Memo(4096)
 
 
 def _links(
@@ -109,10 +110,7 @@ def _links(
         pairs.append(("$skiptoken", page.token))
         query = urlencode(pairs, safe=_SAFE, quote_via=quote)
         next_link = f"{root}/{entity_set}?{query}"
-    if len(_LINKS) >= LINKS_MEMO_SIZE:
-        _LINKS.clear()
-    _LINKS[key] = (shape, next_link)
-    return shape, next_link
+    return _LINKS.remember(key, (shape, next_link))
 
 
 class LMS365Responses:
