@@ -10,7 +10,6 @@ that needs them.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
@@ -185,33 +184,31 @@ def _run_tui_on_sandbox(args: argparse.Namespace) -> int:
     from platformdirs import user_log_path
 
     from sandbox.embedded import EmbeddedSandbox, EmbeddedStartError
+    from sandbox.heap import long_lived
 
     log_file = user_log_path("lmsbridge") / "sandbox.log"
     sandbox = EmbeddedSandbox(lambda: _config(args), log_file=log_file)
     # The modules about to be imported live as long as the process: with the cyclic collector
     # off while they pile up, then frozen, it never scans them (about 30 ms of collections
     # before the first row otherwise). The sandbox's child does the same with its own.
-    gc.disable()
     try:
-        sandbox.start()
-        from core.connections import sandbox_connections
-        from core.connector import shared_ssl_context
-        from core.connectors import VENDORS, connector_class
-        from tui.app import make_app
+        with long_lived():
+            sandbox.start()
+            from core.connections import sandbox_connections
+            from core.connector import shared_ssl_context
+            from core.connectors import VENDORS, connector_class
+            from tui.app import make_app
 
-        # While the sandbox opens: what the first connection's loads need (the sandbox lists
-        # its vendors in core's order), made now rather than after the app has started.
-        shared_ssl_context()
-        connector_class(VENDORS[0])
-        gc.freeze()
-        gc.enable()
+            # While the sandbox opens: what the first connection's loads need (the sandbox
+            # lists its vendors in core's order), made now rather than after the app started.
+            shared_ssl_context()
+            connector_class(VENDORS[0])
         try:
             _, credentials = sandbox.wait()
         except EmbeddedStartError as err:
             return _fail(str(err))
         make_app(sandbox_connections(credentials)).run()
     finally:
-        gc.enable()
         sandbox.stop()
     return EXIT_OK
 
