@@ -9,12 +9,13 @@ once, which the filter scans with a plain substring test.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any, TypeAlias
+
+import msgspec
 
 from core.models import Course, Enrollment, User
 
@@ -127,15 +128,15 @@ def search_text(row: Row) -> str:
 def record_fields(record: Record) -> dict[str, Any]:
     """The normalized record as JSON-ready data, without its raw ``remote_data``."""
     return {
-        f.name: _plain(getattr(record, f.name))
-        for f in dataclasses.fields(record)
-        if f.name != "remote_data"
+        name: _plain(getattr(record, name))
+        for name in record.__struct_fields__
+        if name != "remote_data"
     }
 
 
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, msgspec.Struct):
+        return {name: _plain(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator, Sequence
+
+import msgspec
 
 from core.connections import Connection
 from core.models import Course, CourseRef, Email, Enrollment, EnrollmentStatus, User, UserRef
@@ -18,7 +19,7 @@ from tui.records import Kind, Record, RowBuilder, search_text
 def bare(enrollment: Enrollment, *, email: str | None = None) -> Enrollment:
     """The enrollment as LMS365 lists it: the user and the course by id only."""
     emails = (Email(email=email, is_primary=True),) if email else ()
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         enrollment,
         user=UserRef(id=enrollment.user.id, emails=emails),
         course=CourseRef(id=enrollment.course.id),
@@ -60,7 +61,7 @@ def test_fill_puts_names_into_bare_rows() -> None:
 
 def test_fill_leaves_named_refs_alone() -> None:
     data = FakeData(users=3, courses=2, enrollments=4)
-    named = dataclasses.replace(data.enrollments[0], user=UserRef(id="u0", name="Own Name"))
+    named = msgspec.structs.replace(data.enrollments[0], user=UserRef(id="u0", name="Own Name"))
     dataset, _ = loaded_dataset(Kind.ENROLLMENTS, [named, *data.enrollments[1:]])
     assert not names_of(data.users, data.courses).fill_dataset(dataset)
     assert dataset.rows[0][:2] == ("Own Name", "Course 0")

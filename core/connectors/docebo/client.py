@@ -68,13 +68,13 @@ and levels as their numbers (3, 4, 6, 7) whatever name the caller used.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Self
 
 import httpx
+import msgspec
 
 from core.capabilities import Capabilities, EnrollOption, Operation
 from core.connector import Connector, QueryParams, decode_body
@@ -499,7 +499,7 @@ class DoceboConnector(Connector):
             if enrollment.course.id != str(course_id) or user not in waiting or user in found:
                 continue
             if waiting[user] and enrollment.status is EnrollmentStatus.ENROLLED:
-                enrollment = dataclasses.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
+                enrollment = msgspec.structs.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
             found[user] = enrollment
         return [found[user] for user in made if user in found]
 
@@ -522,7 +522,7 @@ class DoceboConnector(Connector):
     ) -> Enrollment:
         async for enrollment in self.list_enrollments(user_ids=[user_id], course_ids=[course_id]):
             if waiting and enrollment.status is EnrollmentStatus.ENROLLED:
-                return dataclasses.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
+                return msgspec.structs.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
             return enrollment
         raise NotFoundError(
             f"enrollment of user {user_id} in course {course_id} not found after enrolling",
