@@ -16,19 +16,36 @@ Retry policy (bounded by ``max_retries``):
   waits for its turn: one every ``1 / requests_per_second`` seconds, a missed turn kept for
   one interval (``_pace``).
 
+Paging (:meth:`Connector.pages_ahead`): a listing sends the request for its next page before
+it hands the current page on, and waits only until that request is on the wire (httpcore's
+``trace`` extension says so), so the vendor works on page *n + 1* while page *n* is decoded and
+mapped. Still one request in flight at a time, in the same order; a listing left early cancels
+its request ahead (one GET the vendor may already have answered). Against a real tenant the
+mapping hides in the round trip; against the sandbox in a process of its own, a full ``large``
+sync is about a third faster (see ``bench/b3_sync.py``).
+
 Whatever still fails is mapped to the error tree of :mod:`core.errors`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import functools
 import random
 import ssl
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
@@ -67,6 +84,17 @@ RETRY_IDEMPOTENT = frozenset({500, 502, 504})
 ParamValue = str | int | float | bool | None
 QueryParams = list[tuple[str, ParamValue]]
 T = TypeVar("T")
+
+#: a request for one page; a page reader returns the page and the next page's (None: the last)
+Fetch = Callable[[], Coroutine[Any, Any, httpx.Response]]
+Follow = Fetch | None
+
+#: set while a request ahead is being started: the future its send resolves (see ``_ahead``)
+_SENT: contextvars.ContextVar[asyncio.Future[None] | None] = contextvars.ContextVar(
+    "lmsbridge_sent", default=None
+)
+#: httpcore's trace event (``http11.`` or ``http2.`` before it) once a request is written
+_WRITTEN = "receive_response_headers.started"
 
 
 @functools.cache
@@ -385,6 +413,11 @@ class Connector(ABC):
             content = orjson.dumps(json)
         reauthenticated = False
         attempt = 0
+        extensions = None
+        sent = _SENT.get()
+        if sent is not None:  # a page requested ahead: say when it is on the wire
+            _SENT.set(None)  # (only this request's: not a sign-in it makes first)
+            extensions = {"trace": _tracer(sent)}
         while True:
             send_headers = {"Accept": "application/json"}
             if json is not None:
@@ -397,7 +430,13 @@ class Connector(ABC):
                 await self._pace(self.requests_per_second)
             try:
                 response = await self._client.request(
-                    method, url, params=params, content=content, data=data, headers=send_headers
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    data=data,
+                    headers=send_headers,
+                    extensions=extensions,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as err:
                 if attempt < self.max_retries:
@@ -425,6 +464,29 @@ class Connector(ABC):
                 continue
             raise self._error_for(response)
 
+    async def pages_ahead(
+        self,
+        first: httpx.Response | Awaitable[httpx.Response],
+        read: Callable[[httpx.Response], tuple[T, Follow]],
+    ) -> AsyncGenerator[T, None]:
+        """Every page of a listing from its first answer (or the request for it): ``read``
+        makes each answer a page and says how to fetch the next. The next page's request is
+        sent before this page is yielded (see the module docstring), and cancelled if the
+        caller leaves."""
+        response = first if isinstance(first, httpx.Response) else await first
+        while True:
+            page, follow = read(response)
+            ahead = None if follow is None else await _ahead(follow)
+            try:
+                yield page
+            except BaseException:  # left early (aclose, an error, cancellation)
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            if ahead is None:
+                return
+            response = await ahead
+
     async def _pace(self, rate: float) -> None:
         """Wait for this request's turn: turns come every ``1 / rate`` seconds. A turn missed
         while the caller was busy (say, reading the previous page) may still be taken late, but
@@ -445,6 +507,39 @@ class Connector(ABC):
             )
         reason = str(err) or type(err).__name__
         return LmsConnectionError(f"cannot reach {self.base_url}: {reason}", vendor=self.vendor)
+
+
+async def _ahead(fetch: Fetch) -> asyncio.Task[httpx.Response]:
+    """``fetch()`` running in a task of its own, once its request is written (or it ended)."""
+    sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    token = _SENT.set(sent)
+    try:
+        task = asyncio.create_task(fetch())  # the task's context holds ``sent``
+    finally:
+        _SENT.reset(token)
+    task.add_done_callback(_retrieved)
+    try:
+        await asyncio.wait((task, sent), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        sent.cancel()
+    return task
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a request ahead's outcome seen: one cancelled after it failed logs nothing."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _tracer(sent: asyncio.Future[None]) -> Callable[[str, Any], Awaitable[None]]:
+    async def trace(event: str, info: Any) -> None:
+        if event.endswith(_WRITTEN) and not sent.done():
+            sent.set_result(None)
+
+    return trace
 
 
 async def _refuse(error: UnsupportedOperationError) -> AsyncIterator[Any]:

@@ -125,9 +125,11 @@ class Picker(Vertical):
             self._set_value(None)
 
     def pick(self, value: str) -> None:
-        """Pick a choice (as if chosen from the list)."""
+        """Pick a choice (as if chosen from the list). Its text is left selected, so typing
+        replaces it, whether the input had the focus before the pick or gets it after."""
         with self.input.prevent(Input.Changed):
             self.input.value = self.choices[value]
+            self.input.select_all()
         self.remove_class("-open")
         self._set_value(value)
 

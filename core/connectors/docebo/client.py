@@ -77,7 +77,7 @@ import httpx
 import msgspec
 
 from core.capabilities import Capabilities, EnrollOption, Operation
-from core.connector import Connector, QueryParams, decode_body
+from core.connector import Connector, Fetch, Follow, QueryParams, decode_body
 from core.connectors.docebo import mapping, wire
 from core.errors import ApiError, AuthenticationError, BadRequestError, ConflictError, NotFoundError
 from core.gcpause import full_collections_deferred
@@ -252,20 +252,22 @@ class DoceboConnector(Connector):
     ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
         """Every page of a Docebo list: by cursor when offered, by page number otherwise."""
         base = [*params, ("page_size", self._page_size)]
-        query: QueryParams = [*base, ("get_cursor", 1)]
-        page_number = 1
-        while True:
-            response = await self.request("GET", path, params=query)
+
+        def get(query: QueryParams) -> Fetch:
+            return lambda: self.request("GET", path, params=query)
+
+        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
             page = self._read(response, wire.read_page)
-            if page.items:
-                yield page.items
             if not page.has_more or not page.items:
-                return
+                return page.items, None
             if page.cursor:
-                query = [*base, ("cursor", page.cursor)]
-            else:
-                page_number = page.current_page + 1
-                query = [*base, ("page", page_number)]
+                return page.items, get([*base, ("cursor", page.cursor)])
+            return page.items, get([*base, ("page", page.current_page + 1)])
+
+        first = get([*base, ("get_cursor", 1)])()
+        async for items in self.pages_ahead(first, read):
+            if items:
+                yield items
 
     # -- operations ----------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ from urllib.parse import quote
 import httpx
 
 from core.capabilities import Capabilities, EnrollOption, Operation
-from core.connector import Connector, QueryParams
+from core.connector import Connector, Fetch, Follow, QueryParams
 from core.connectors.ispring import mapping, wire
 from core.errors import AuthenticationError, BadRequestError, NotFoundError
 from core.gcpause import full_collections_deferred
@@ -255,30 +255,33 @@ class ISpringConnector(Connector):
         """Every page of a list, following ``nextPageToken``: ``GET`` with ``params``, or
         ``POST`` with the filters and paging in ``body``."""
         reader = partial(wire.read_page, key=key)
-        token: str | None = None
         seen: set[str] = set()
-        while True:
+
+        def get(token: str | None) -> Fetch:
             if body is None:
                 query: QueryParams = [*(params or []), ("pageSize", self._page_size)]
                 if token:
                     query.append(("pageToken", token))
-                response = await self._call("GET", path, params=query)
-            else:
-                payload = {**body, "pageSize": self._page_size}
-                if token:
-                    payload["pageToken"] = token
-                response = await self._call(
-                    "POST", path, body=payload, repeated=wire.LIST_ENROLLMENTS_REPEATED
-                )
+                return lambda: self._call("GET", path, params=query)
+            payload = {**body, "pageSize": self._page_size}
+            if token:
+                payload["pageToken"] = token
+            return lambda: self._call(
+                "POST", path, body=payload, repeated=wire.LIST_ENROLLMENTS_REPEATED
+            )
+
+        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
             page = self._read_shaped(response, shape, reader)
-            if page.items:
-                yield page.items
             if page.next_token is None:
-                return
+                return page.items, None
             if page.next_token in seen:
                 raise self._unexpected(response, "the nextPageToken repeats an earlier one")
             seen.add(page.next_token)
-            token = page.next_token
+            return page.items, get(page.next_token)
+
+        async for items in self.pages_ahead(get(None)(), read):
+            if items:
+                yield items
 
     # -- listing -------------------------------------------------------------------------------
 

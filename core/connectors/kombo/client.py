@@ -49,7 +49,7 @@ from urllib.parse import quote
 import httpx
 
 from core.capabilities import Capabilities, EnrollOption, Operation
-from core.connector import Connector, QueryParams, decode_body
+from core.connector import Connector, Fetch, Follow, QueryParams, decode_body
 from core.connectors.kombo import mapping, wire
 from core.errors import (
     ApiError,
@@ -190,19 +190,23 @@ class KomboConnector(Connector):
     ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
         """Every page of a Kombo list, following ``data.next`` until it is null."""
         base: QueryParams = [*params, ("page_size", self._page_size)]
-        query = base
         seen: set[str] = set()
-        while True:
-            response = await self.request("GET", path, params=query)
+
+        def get(query: QueryParams) -> Fetch:
+            return lambda: self.request("GET", path, params=query)
+
+        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
             page = self._read(response, wire.read_page)
-            if page.results:
-                yield page.results
             if page.next is None:
-                return
+                return page.results, None
             if page.next in seen:
                 raise self._unexpected(response, "the next cursor repeats an earlier one")
             seen.add(page.next)
-            query = [*base, ("cursor", page.next)]
+            return page.results, get([*base, ("cursor", page.next)])
+
+        async for results in self.pages_ahead(get(base)(), read):
+            if results:
+                yield results
 
     # -- listing -------------------------------------------------------------------------------
 

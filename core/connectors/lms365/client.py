@@ -49,7 +49,7 @@ need it.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from itertools import product
 from typing import Any, Self
@@ -58,7 +58,7 @@ from urllib.parse import quote
 import httpx
 
 from core.capabilities import Capabilities, EnrollOption, Operation
-from core.connector import Connector, QueryParams, decode_body
+from core.connector import Connector, Follow, QueryParams, decode_body
 from core.connectors.lms365 import mapping, wire
 from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
 from core.gcpause import full_collections_deferred
@@ -140,22 +140,26 @@ class LMS365Connector(Connector):
 
     async def _pages(self, path: str, params: QueryParams) -> AsyncIterator[wire.Page]:
         """Every page of an entity set, following ``@odata.nextLink``."""
-        response = await self.request("GET", path, params=params)
-        async for page in self._follow(response):
+        async for page in self._follow(self.request("GET", path, params=params)):
             yield page
 
-    async def _follow(self, response: httpx.Response) -> AsyncIterator[wire.Page]:
-        """The page ``response`` holds and every page its ``@odata.nextLink`` leads to."""
+    def _follow(
+        self, first: httpx.Response | Awaitable[httpx.Response]
+    ) -> AsyncIterator[wire.Page]:
+        """The page ``first`` is (or answers) and every page its ``@odata.nextLink`` leads to."""
         seen: set[str] = set()
-        while True:
+
+        def read(response: httpx.Response) -> tuple[wire.Page, Follow]:
             page = self._read(response, wire.read_page)
-            yield page
             if page.next_link is None:
-                return
+                return page, None
             if page.next_link in seen:
                 raise self._unexpected(response, "the next link repeats an earlier one")
             seen.add(page.next_link)
-            response = await self.request("GET", self._relative(response, page.next_link))
+            path = self._relative(response, page.next_link)
+            return page, lambda: self.request("GET", path)
+
+        return self.pages_ahead(first, read)
 
     def _relative(self, response: httpx.Response, link: str) -> str:
         """A next link as a path under the base URL; one that leaves it is refused (the
