@@ -12,12 +12,19 @@ orjson encoder, so a ratio against them measures the sandbox's work, not the enc
 
 :class:`BenchServer` starts it with ``sandbox.server.SandboxServer`` (uvicorn in a thread, on a
 free port of 127.0.0.1, uvloop and httptools).
+
+:class:`ChildServer` is the sandbox as users run it, ``lmsbridge sandbox --memory``, in a process
+of its own: for a benchmark whose client must not share this process's interpreter lock with
+the server, as it shares none with a real tenant.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +40,11 @@ from starlette.routing import Mount, Route
 
 from sandbox.app import Sandbox, sandbox_credentials, sandbox_of
 from sandbox.http import JSONResponse
-from sandbox.server import SandboxServer
+from sandbox.server import SandboxServer, find_free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+#: seconds a child server gets to open its scenario and serve
+CHILD_START_TIMEOUT = 300.0
 
 
 @dataclass
@@ -106,6 +117,65 @@ class BenchServer:
         response = httpx.get(self.base_url + path, headers=headers, timeout=60.0)
         response.raise_for_status()
         return response
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ChildServer:
+    """``lmsbridge sandbox --memory --scenario SCENARIO`` on a free port of 127.0.0.1, in a
+    child process (a context manager); its output goes to ``log_file``."""
+
+    def __init__(self, scenario: str, *, log_file: Path) -> None:
+        self.scenario = scenario
+        self.log_file = log_file
+        self.base_url = ""
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        port = find_free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "tui.cli", "sandbox", "--memory", "--port", str(port)]
+        with self.log_file.open("ab") as log:
+            self._process = subprocess.Popen(
+                [*command, "--scenario", self.scenario], stdout=log, stderr=log, cwd=ROOT
+            )
+        deadline = time.monotonic() + CHILD_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the sandbox child exited ({self._process.returncode})")
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(f"{self.base_url}/_sandbox/credentials", timeout=5.0)
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the sandbox child did not serve in {CHILD_START_TIMEOUT:.0f} s")
+
+    def credentials(self) -> dict[str, dict[str, str]]:
+        """Each vendor's base URL on this server and its credentials."""
+        answer = httpx.get(f"{self.base_url}/_sandbox/credentials", timeout=60.0)
+        answer.raise_for_status()
+        credentials: dict[str, dict[str, str]] = answer.json()
+        return credentials
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
 
     def __enter__(self) -> Self:
         self.start()
