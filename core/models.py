@@ -279,6 +279,43 @@ class Skill(Struct, frozen=True, kw_only=True, gc=False):
     remote_data: dict[str, Any] = {}
 
 
+class Refs:
+    """One shared ``UserRef``, ``CourseRef`` and ``Assigner`` per distinct value, for the records
+    of one listing. A listing of 100,000 enrollments names a few hundred learners, courses and
+    assigners again and again; sharing their refs (frozen, so safe to share) keeps one copy of
+    each and of its strings instead of one per enrollment: some 400 bytes an enrollment, measured
+    on a Docebo sync of the ``large`` scenario. Connectors make one per listing and drop it with
+    the listing."""
+
+    __slots__ = ("_assigners", "_courses", "_users")
+
+    def __init__(self) -> None:
+        self._users: dict[tuple[str, str | None, tuple[Email, ...]], UserRef] = {}
+        self._courses: dict[tuple[str, str | None], CourseRef] = {}
+        self._assigners: dict[tuple[str, str | None], Assigner] = {}
+
+    def user(self, id: str, name: str | None = None, emails: tuple[Email, ...] = ()) -> UserRef:
+        key = (id, name, emails)
+        found = self._users.get(key)
+        if found is None:
+            found = self._users[key] = UserRef(id=id, name=name, emails=emails)
+        return found
+
+    def course(self, id: str, title: str | None = None) -> CourseRef:
+        key = (id, title)
+        found = self._courses.get(key)
+        if found is None:
+            found = self._courses[key] = CourseRef(id=id, title=title)
+        return found
+
+    def assigner(self, id: str, name: str | None = None) -> Assigner:
+        key = (id, name)
+        found = self._assigners.get(key)
+        if found is None:
+            found = self._assigners[key] = Assigner(id=id, name=name)
+        return found
+
+
 def raw_payload(item: Mapping[str, Any]) -> dict[str, Any]:
     """What a record keeps in ``remote_data``: the decoded payload itself when it is a dict
     (decoded pages are not shared, and a copy costs time and, at 100,000 records, ~110 MiB),

@@ -88,6 +88,7 @@ from core.models import (
     ItemResult,
     LearningPlan,
     LearningPlanEnrollment,
+    Refs,
     Rsvp,
     RsvpResponse,
     Session,
@@ -368,11 +369,12 @@ class DoceboConnector(Connector):
                 params = [*params, ("status", ",".join(server))]
         soft = await self._soft_deadlines()
         now = datetime.now(UTC)
+        refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
             async for items in self._pages(path, params):
                 for item in items:
                     enrollment = mapping.map_course_enrollment(
-                        item, now=now, soft_deadline_courses=soft
+                        item, now=now, soft_deadline_courses=soft, refs=refs
                     )
                     if not wanted or enrollment.status in wanted:
                         yield enrollment

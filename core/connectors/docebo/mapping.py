@@ -70,6 +70,7 @@ from core.models import (
     LearningPlan,
     LearningPlanEnrollment,
     LearningPlanRef,
+    Refs,
     RsvpResponse,
     Session,
     SessionEvent,
@@ -283,9 +284,16 @@ def map_course(item: Mapping[str, Any]) -> Course:
 
 
 def map_course_enrollment(
-    item: Mapping[str, Any], *, now: datetime, soft_deadline_courses: Collection[str] = ()
+    item: Mapping[str, Any],
+    *,
+    now: datetime,
+    soft_deadline_courses: Collection[str] = (),
+    refs: Refs | None = None,
 ) -> Enrollment:
-    """An item of ``GET /course/v1/courses/enrollments`` as a normalized enrollment."""
+    """An item of ``GET /course/v1/courses/enrollments`` as a normalized enrollment (its refs
+    shared through ``refs``, a listing's)."""
+    if refs is None:
+        refs = Refs()
     course_id = _str_id(item.get("course_id"))
     user_id = _str_id(item.get("user_id"))
     due_at = parse_date(item.get("enrollment_validity_end_date"))
@@ -300,8 +308,8 @@ def map_course_enrollment(
         vendor=VENDOR,
         remote_id=key,
         # Docebo's course-enrollment items name the learner only by username.
-        user=UserRef(id=user_id, name=item.get("username")),
-        course=CourseRef(id=course_id, title=item.get("course_name")),
+        user=refs.user(user_id, item.get("username")),
+        course=refs.course(course_id, item.get("course_name")),
         status=map_status(
             item.get("enrollment_status"),
             due_at=due_at,
@@ -315,7 +323,9 @@ def map_course_enrollment(
         progress_percent=_number(item.get("enrollment_completion_percentage")),
         time_spent_seconds=_int(item.get("enrollment_time_spent")),
         score=_number(item.get("enrollment_score")),
-        assigned_by=_assigner(created_by),
+        assigned_by=(
+            refs.assigner(_str_id(created_by)) if created_by not in (None, "", 0, "0") else None
+        ),
         created_at=created,
         updated_at=parse_date(item.get("enrollment_date_last_updated")),
         custom_fields=dict(fields),

@@ -60,7 +60,7 @@ from core.connector import Connector, Fetch, Follow, QueryParams
 from core.connectors.ispring import mapping, wire
 from core.errors import AuthenticationError, BadRequestError, NotFoundError
 from core.gcpause import full_collections_deferred
-from core.models import Course, Enrollment, EnrollmentStatus, User
+from core.models import Course, Enrollment, EnrollmentStatus, Refs, User
 
 T = TypeVar("T")
 
@@ -341,9 +341,10 @@ class ISpringConnector(Connector):
                 enrollment_ids=enrollment_ids,
                 completion_statuses=completion or (),
             )
+            refs = Refs()
             async for items in self._enrollment_pages(user_ids, course_ids, enrollment_ids):
                 for item in items:
-                    enrollment = mapping.map_enrollment(item, results.find(item))
+                    enrollment = mapping.map_enrollment(item, results.find(item), refs)
                     if not wanted or enrollment.status in wanted:
                         yield enrollment
 

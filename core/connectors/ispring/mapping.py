@@ -56,12 +56,11 @@ from core.capabilities import EnrollOption
 from core.connectors.ispring import wire
 from core.models import (
     Course,
-    CourseRef,
     Email,
     Enrollment,
     EnrollmentStatus,
+    Refs,
     User,
-    UserRef,
     raw_payload,
 )
 
@@ -209,8 +208,13 @@ class ResultIndex:
         return self._by_pair.get(_pair(enrollment.get("learnerId"), enrollment.get("courseId")))
 
 
-def map_enrollment(item: Mapping[str, Any], result: Mapping[str, Any] | None) -> Enrollment:
-    """An ``Enrollment`` joined with its ``LearnerResult`` (see the module docstring)."""
+def map_enrollment(
+    item: Mapping[str, Any], result: Mapping[str, Any] | None, refs: Refs | None = None
+) -> Enrollment:
+    """An ``Enrollment`` joined with its ``LearnerResult`` (see the module docstring); ``refs``,
+    a listing's, shares the user and course refs."""
+    if refs is None:
+        refs = Refs()
     found = result or {}
     enrollment_id = _str(item.get("enrollmentId"))
     status = (
@@ -222,10 +226,10 @@ def map_enrollment(item: Mapping[str, Any], result: Mapping[str, Any] | None) ->
         id=enrollment_id,
         vendor=VENDOR,
         remote_id=enrollment_id,
-        user=UserRef(id=_str(item.get("learnerId") or found.get("userId"))),
-        course=CourseRef(
-            id=_str(item.get("courseId") or found.get("courseId")),
-            title=found.get("courseTitle") or None,
+        user=refs.user(_str(item.get("learnerId") or found.get("userId"))),
+        course=refs.course(
+            _str(item.get("courseId") or found.get("courseId")),
+            found.get("courseTitle") or None,
         ),
         status=status,
         enrolled_at=wire.parse_datetime(found.get("accessDate"))

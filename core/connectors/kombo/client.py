@@ -64,6 +64,7 @@ from core.models import (
     EnrollmentStatus,
     ExternalCourse,
     ItemResult,
+    Refs,
     Skill,
     User,
 )
@@ -292,11 +293,12 @@ class KomboConnector(Connector):
         }
         params = self._list_params(filters, updated_after, include_deleted)
         wanted = frozenset(statuses)
+        refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
             async for items in self._pages("/lms/course-progressions", params):
                 for item in items:
                     self._remember_progression(item)
-                    enrollment = mapping.map_progression(item)
+                    enrollment = mapping.map_progression(item, refs)
                     if revisions and enrollment.course.id not in revisions:
                         continue
                     if wanted and enrollment.status not in wanted:

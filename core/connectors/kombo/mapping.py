@@ -60,15 +60,14 @@ from core.errors import (
 )
 from core.models import (
     Course,
-    CourseRef,
     Email,
     Enrollment,
     EnrollmentStatus,
     ExternalCourse,
     ItemResult,
+    Refs,
     Skill,
     User,
-    UserRef,
     raw_payload,
 )
 
@@ -276,11 +275,14 @@ def current_revision(course: Mapping[str, Any]) -> Course | None:
     return map_revision(course, revisions[-1]) if revisions else None
 
 
-def map_progression(item: Mapping[str, Any]) -> Enrollment:
-    """A course progression (listed, or answered by enroll and complete) as an enrollment.
+def map_progression(item: Mapping[str, Any], refs: Refs | None = None) -> Enrollment:
+    """A course progression (listed, or answered by enroll and complete) as an enrollment
+    (its refs shared through ``refs``, a listing's).
 
     The learner and the course come from the embedded ``user`` and ``course_revision``, with
     ``user_id`` and ``course_revision_id`` when those are missing."""
+    if refs is None:
+        refs = Refs()
     user = _object(item.get("user"))
     revision = _object(item.get("course_revision"))
     first = user.get("first_name") or None
@@ -290,14 +292,14 @@ def map_progression(item: Mapping[str, Any]) -> Enrollment:
         id=progression_id,
         vendor=VENDOR,
         remote_id=_str(item.get("remote_id")),
-        user=UserRef(
-            id=_str(user.get("id") or item.get("user_id")),
-            name=_name(first, last),
-            emails=_work_email(user.get("work_email")),
+        user=refs.user(
+            _str(user.get("id") or item.get("user_id")),
+            _name(first, last),
+            _work_email(user.get("work_email")),
         ),
-        course=CourseRef(
-            id=_str(revision.get("id") or item.get("course_revision_id")),
-            title=revision.get("title") or None,
+        course=refs.course(
+            _str(revision.get("id") or item.get("course_revision_id")),
+            revision.get("title") or None,
         ),
         status=map_status(item.get("status"), deleted=bool(item.get("remote_deleted_at"))),
         enrolled_at=wire.parse_datetime(item.get("enrolled_at")),

@@ -62,7 +62,7 @@ from core.connector import Connector, Follow, QueryParams, decode_body
 from core.connectors.lms365 import mapping, wire
 from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
 from core.gcpause import full_collections_deferred
-from core.models import Course, Enrollment, EnrollmentStatus, Session, User
+from core.models import Course, Enrollment, EnrollmentStatus, Refs, Session, User
 
 API = "/odata/v2"
 #: ids per ``in (...)`` list: two lists and every status clause stay under 100 filter nodes
@@ -222,6 +222,7 @@ class LMS365Connector(Connector):
         wanted = frozenset(statuses)
         user_chunks = _chunks(users) if users else [[]]
         course_chunks = _chunks(courses) if courses else [[]]
+        refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
             for user_chunk, course_chunk in product(user_chunks, course_chunks):
                 query = mapping.and_filter(
@@ -234,7 +235,7 @@ class LMS365Connector(Connector):
                 params: QueryParams = [("$filter", query)] if query else []
                 async for item in self._entities("Enrollments", params):
                     self._remember_login(item.get("UserId"), item.get("UserLoginName"))
-                    enrollment = mapping.map_enrollment(item, now=now)
+                    enrollment = mapping.map_enrollment(item, now=now, refs=refs)
                     if wanted and enrollment.status not in wanted:
                         continue
                     yield enrollment

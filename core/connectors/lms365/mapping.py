@@ -42,13 +42,12 @@ from typing import Any
 from core.connectors.lms365 import wire
 from core.models import (
     Course,
-    CourseRef,
     Email,
     Enrollment,
     EnrollmentStatus,
+    Refs,
     Session,
     User,
-    UserRef,
     raw_payload,
 )
 
@@ -178,9 +177,13 @@ def map_session(item: Mapping[str, Any]) -> Session:
     )
 
 
-def map_enrollment(item: Mapping[str, Any], *, now: datetime | None = None) -> Enrollment:
+def map_enrollment(
+    item: Mapping[str, Any], *, now: datetime | None = None, refs: Refs | None = None
+) -> Enrollment:
     """An ``Enrollments`` entity (listed, or answered by Enroll and PATCH); ``now`` decides
-    ``overdue`` (see the table)."""
+    ``overdue`` (see the table); ``refs``, a listing's, shares the user and course refs."""
+    if refs is None:
+        refs = Refs()
     email = email_of_login(item.get("UserLoginName"))
     sessions = item.get("CourseSessionIds")
     due_at = wire.parse_datetime(item.get("DueDate"))
@@ -189,11 +192,11 @@ def map_enrollment(item: Mapping[str, Any], *, now: datetime | None = None) -> E
         id=enrollment_id,
         vendor=VENDOR,
         remote_id=enrollment_id,
-        user=UserRef(
-            id=_str(item.get("UserId")),
+        user=refs.user(
+            _str(item.get("UserId")),
             emails=(Email(email=email, type="work", is_primary=True),) if email else (),
         ),
-        course=CourseRef(id=_str(item.get("CourseId"))),
+        course=refs.course(_str(item.get("CourseId"))),
         status=map_status(item.get("CoursePassingStatus"), due_at, now=now),
         due_at=due_at,
         enrolled_at=wire.parse_datetime(item.get("RegistrationDate")),
