@@ -9,7 +9,8 @@ a real sync (``bench.recording.ReplayTransport``), so no server shares the measu
 Users and courses are not listed (``bench.tui_support.EnrollmentsOnly``).
 
 Baseline: the size of those records' raw JSON, the vendor's items as sent (the sum of each
-record's ``remote_data`` encoded with orjson). Target: growth ≤ 3 times that.
+record's ``remote_data`` encoded with orjson, compact, as the sandbox sends them). Target:
+growth ≤ 3 times that.
 
 The child is ``python -m bench.b8_memory SPEC.json``; it prints one JSON line of figures.
 """
@@ -42,7 +43,8 @@ def run(ctx: Context) -> list[Row]:
     synced = ctx.ui_sync()
     replay = ctx.tmp / "b8-replay.bin"
     save_replay(synced.exchanges, replay)
-    raw = sum(len(orjson.dumps(record.remote_data)) for record in synced.records)
+    # a listed record keeps its item as JSON text (core.remote.RawJson): encoded as its dict
+    raw = sum(len(orjson.dumps(record.remote_data, default=dict)) for record in synced.records)
     connection = synced.connection
     spec = {
         "replay": str(replay),

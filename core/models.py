@@ -2,7 +2,9 @@
 
 ``Enrollment`` carries every field of the unified CourseEnrollments object (seed 002, Truto's
 unified LMS API) plus ``vendor`` and ``remote_id``; ``status`` is exactly that object's ten-value
-enum. Every record keeps the vendor's raw payload in ``remote_data``.
+enum. Every record keeps the vendor's raw payload in ``remote_data``, a read-only mapping: the
+decoded dict, or for a listed record the item's JSON text, decoded when read
+(``core.remote.RawJson``).
 
 The records are ``msgspec.Struct`` classes rather than validating models: connectors build them
 from payloads they have already checked in their ``mapping`` module, and at 100,000 enrollments
@@ -15,7 +17,7 @@ Every record is declared ``gc=False``: the cyclic garbage collector does not tra
 100,000-record listing adds no objects for the collector to walk (each enrollment used to add
 four: it and its user, course and assigner) and each record is 16 bytes smaller. That is safe
 because a record never refers back to itself: its fields hold strings, numbers, datetimes,
-other records and the decoded JSON of ``remote_data`` and ``custom_fields``. Never put a record
+other records, the vendor's JSON in ``remote_data`` and ``custom_fields``. Never put a record
 inside its own ``remote_data`` or ``custom_fields``; such a cycle would never be freed.
 """
 
@@ -91,7 +93,7 @@ class User(Struct, kw_only=True, gc=False):
     status: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
     @property
     def primary_email(self) -> str | None:
@@ -116,7 +118,7 @@ class Course(Struct, kw_only=True, gc=False):
     duration_seconds: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class Enrollment(Struct, kw_only=True, gc=False):
@@ -145,7 +147,7 @@ class Enrollment(Struct, kw_only=True, gc=False):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     custom_fields: dict[str, Any] = {}
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class SessionEvent(Struct, frozen=True, kw_only=True, gc=False):
@@ -178,7 +180,7 @@ class Session(Struct, kw_only=True, gc=False):
     webinar_tool: str | None = None
     timezone: str | None = None
     events: tuple[SessionEvent, ...] = ()
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class LearningPlanRef(Struct, frozen=True, kw_only=True, gc=False):
@@ -198,7 +200,7 @@ class LearningPlan(Struct, kw_only=True, gc=False):
     course_ids: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class LearningPlanEnrollment(Struct, kw_only=True, gc=False):
@@ -219,7 +221,7 @@ class LearningPlanEnrollment(Struct, kw_only=True, gc=False):
     assigned_by: Assigner | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class ItemResult(Struct, frozen=True, kw_only=True, gc=False):
@@ -276,7 +278,7 @@ class Skill(Struct, frozen=True, kw_only=True, gc=False):
     name: str
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    remote_data: dict[str, Any] = {}
+    remote_data: Mapping[str, Any] = {}
 
 
 class Refs:

@@ -12,7 +12,7 @@ after them sees them without a refresh.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -211,7 +211,7 @@ def supports_updated_after(connector: Connector) -> bool:
     return True
 
 
-def _deleted(remote_data: dict[str, Any]) -> bool:
+def _deleted(remote_data: Mapping[str, Any]) -> bool:
     return bool(remote_data.get("remote_deleted_at"))
 
 

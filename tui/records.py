@@ -149,5 +149,11 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
-    """Pretty JSON for the detail view; anything JSON cannot encode is shown as its ``str``."""
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    """Pretty JSON for the detail view: a mapping that is not a dict (a listed record's
+    ``remote_data``, ``core.remote.RawJson``) as its dict; anything else JSON cannot encode is
+    shown as its ``str``."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else str(value)

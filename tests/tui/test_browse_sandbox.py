@@ -86,7 +86,7 @@ async def test_sandbox_enter_shows_record_and_remote_data(
         detail = app.screen
         assert isinstance(detail, DetailScreen)
         remote = json.loads(detail.remote_json)
-        assert remote == json.loads(json.dumps(detail.record.remote_data, default=str))
+        assert remote == dict(detail.record.remote_data)
         assert {"course_id", "user_id"} <= remote.keys()
         assert json.loads(detail.record_json)["id"] == detail.record.id
 

@@ -94,8 +94,13 @@ from core.models import (
     Session,
     User,
 )
+from core.remote import item_texts
 
 PAGE_SIZE = 200
+#: where a list answer's items are (``{"data": {"items": [...]}}``)
+ITEMS = ("data", "items")
+#: a page's items, and their JSON texts when kept (``_text_pages``)
+Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 #: the two spellings of the single-enrollment path, the plural tried first (see above)
 ENROLLMENT_PATHS: Final = ("/learn/v1/enrollments", "/learn/v1/enrollment")
 TOKEN_MARGIN = 60.0
@@ -252,23 +257,32 @@ class DoceboConnector(Connector):
         self, path: str, params: QueryParams
     ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
         """Every page of a Docebo list: by cursor when offered, by page number otherwise."""
+        async for items, _ in self._text_pages(path, params, texts=False):
+            yield items
+
+    async def _text_pages(
+        self, path: str, params: QueryParams, *, texts: bool = True
+    ) -> AsyncIterator[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]]:
+        """Every page's items, and with ``texts`` their JSON texts (``core.remote``; None for
+        a page whose texts do not line up with its items)."""
         base = [*params, ("page_size", self._page_size)]
 
         def get(query: QueryParams) -> Fetch:
             return lambda: self.request("GET", path, params=query)
 
-        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
+        def read(response: httpx.Response) -> tuple[Page, Follow]:
             page = self._read(response, wire.read_page)
+            found = item_texts(response.content, ITEMS, len(page.items)) if texts else None
             if not page.has_more or not page.items:
-                return page.items, None
+                return (page.items, found), None
             if page.cursor:
-                return page.items, get([*base, ("cursor", page.cursor)])
-            return page.items, get([*base, ("page", page.current_page + 1)])
+                return (page.items, found), get([*base, ("cursor", page.cursor)])
+            return (page.items, found), get([*base, ("page", page.current_page + 1)])
 
         first = get([*base, ("get_cursor", 1)])()
-        async for items in self.pages_ahead(first, read):
+        async for items, found in self.pages_ahead(first, read):
             if items:
-                yield items
+                yield items, found
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -371,11 +385,13 @@ class DoceboConnector(Connector):
         now = datetime.now(UTC)
         refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
-            async for items in self._pages(path, params):
-                for item in items:
+            async for items, texts in self._text_pages(path, params):
+                for index, item in enumerate(items):
                     enrollment = mapping.map_course_enrollment(
                         item, now=now, soft_deadline_courses=soft, refs=refs
                     )
+                    if texts is not None:
+                        enrollment.remote_data = texts[index]
                     if not wanted or enrollment.status in wanted:
                         yield enrollment
 

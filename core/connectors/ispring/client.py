@@ -61,6 +61,7 @@ from core.connectors.ispring import mapping, wire
 from core.errors import AuthenticationError, BadRequestError, NotFoundError
 from core.gcpause import full_collections_deferred
 from core.models import Course, Enrollment, EnrollmentStatus, Refs, User
+from core.remote import item_texts
 
 T = TypeVar("T")
 
@@ -70,6 +71,8 @@ MAX_PAGE_SIZE: Final = 1000
 TOKEN_MARGIN: Final = 60.0
 #: id filters beyond this many go in a POST body rather than the URL
 MAX_QUERY_IDS: Final = 50
+#: a page's items, and their JSON texts when kept (``_text_pages``)
+Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 #: every user status (1 active, 3 inactive, 5 terminated): results default to active users only
 ALL_USER_STATUSES: Final = (1, 3, 5)
 
@@ -254,6 +257,22 @@ class ISpringConnector(Connector):
     ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
         """Every page of a list, following ``nextPageToken``: ``GET`` with ``params``, or
         ``POST`` with the filters and paging in ``body``."""
+        listing = self._text_pages(path, key, shape, params=params, body=body, texts=False)
+        async for items, _ in listing:
+            yield items
+
+    async def _text_pages(
+        self,
+        path: str,
+        key: str,
+        shape: wire.Obj,
+        *,
+        params: QueryParams | None = None,
+        body: Mapping[str, Any] | None = None,
+        texts: bool = True,
+    ) -> AsyncIterator[Page]:
+        """Every page's items, and with ``texts`` their JSON texts (``core.remote``; None for
+        an XML page, or a page whose texts do not line up with its items)."""
         reader = partial(wire.read_page, key=key)
         seen: set[str] = set()
 
@@ -270,18 +289,19 @@ class ISpringConnector(Connector):
                 "POST", path, body=payload, repeated=wire.LIST_ENROLLMENTS_REPEATED
             )
 
-        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
+        def read(response: httpx.Response) -> tuple[Page, Follow]:
             page = self._read_shaped(response, shape, reader)
+            found = item_texts(response.content, (key,), len(page.items)) if texts else None
             if page.next_token is None:
-                return page.items, None
+                return (page.items, found), None
             if page.next_token in seen:
                 raise self._unexpected(response, "the nextPageToken repeats an earlier one")
             seen.add(page.next_token)
-            return page.items, get(page.next_token)
+            return (page.items, found), get(page.next_token)
 
-        async for items in self.pages_ahead(get(None)(), read):
+        async for items, found in self.pages_ahead(get(None)(), read):
             if items:
-                yield items
+                yield items, found
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -342,9 +362,16 @@ class ISpringConnector(Connector):
                 completion_statuses=completion or (),
             )
             refs = Refs()
-            async for items in self._enrollment_pages(user_ids, course_ids, enrollment_ids):
-                for item in items:
-                    enrollment = mapping.map_enrollment(item, results.find(item), refs)
+            async for items, texts in self._enrollment_pages(user_ids, course_ids, enrollment_ids):
+                for index, item in enumerate(items):
+                    found = results.lookup(item)
+                    result, kept = (None, None) if found is None else found
+                    enrollment = mapping.map_enrollment(item, result, refs)
+                    if texts is not None or kept is not result:
+                        enrollment.remote_data = {
+                            "enrollment": item if texts is None else texts[index],
+                            "result": kept,
+                        }
                     if not wanted or enrollment.status in wanted:
                         yield enrollment
 
@@ -353,7 +380,7 @@ class ISpringConnector(Connector):
         user_ids: Sequence[str],
         course_ids: Sequence[str],
         enrollment_ids: Sequence[str],
-    ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
+    ) -> AsyncIterator[Page]:
         key, shape = "enrollments", wire.ENROLLMENTS_PAGE
         if len(user_ids) + len(course_ids) + len(enrollment_ids) > MAX_QUERY_IDS:
             body: dict[str, Any] = {
@@ -362,13 +389,13 @@ class ISpringConnector(Connector):
                 "enrollmentIds": list(enrollment_ids) or None,
             }
             body = {name: value for name, value in body.items() if value is not None}
-            return self._pages("/enrollments", key, shape, body=body)
+            return self._text_pages("/enrollments", key, shape, body=body)
         params: QueryParams = [
             *wire.array("courseIds[]", course_ids),
             *wire.array("learnerIds[]", user_ids),
             *wire.array("enrollmentIds[]", enrollment_ids),
         ]
-        return self._pages("/enrollments", key, shape, params=params)
+        return self._text_pages("/enrollments", key, shape, params=params)
 
     async def _results(
         self,
@@ -390,10 +417,10 @@ class ISpringConnector(Connector):
             params += wire.array("courseIds", course_ids)
         params += wire.array("completionStatuses", completion_statuses)
         index = mapping.ResultIndex()
-        async for items in self._pages(
+        async for items, texts in self._text_pages(
             "/learners/results", "results", wire.RESULTS_PAGE, params=params
         ):
-            index.add(items)
+            index.add(items, texts)
         return index
 
     async def get_enrollment(self, enrollment_id: str) -> Enrollment:
@@ -534,7 +561,7 @@ class ISpringConnector(Connector):
         none."""
         found = [
             str(item.get("enrollmentId"))
-            async for items in self._enrollment_pages([user_id], [course_id], ())
+            async for items, _ in self._enrollment_pages([user_id], [course_id], ())
             for item in items
             if mapping.is_pair(item, user_id, course_id)
         ]

@@ -48,7 +48,7 @@ contradictory or incomplete one before any request (``ValueError``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -179,33 +179,46 @@ def _pair(user_id: Any, course_id: Any) -> tuple[str, str]:
     return _str(user_id).lower(), _str(course_id).lower()
 
 
+#: a result as decoded, and what a record keeps of it (its JSON text, or the result itself)
+Kept = tuple[Mapping[str, Any], Mapping[str, Any]]
+
+
 class ResultIndex:
-    """Learner results by enrollment id, and by (learner, course) for a result without one."""
+    """Learner results by enrollment id, and by (learner, course) for a result without one;
+    each with what an enrollment's ``remote_data`` keeps of it (``core.remote``)."""
 
     __slots__ = ("_by_id", "_by_pair")
 
-    def __init__(self, results: Iterable[Mapping[str, Any]] = ()) -> None:
-        self._by_id: dict[str, Mapping[str, Any]] = {}
-        self._by_pair: dict[tuple[str, str], Mapping[str, Any]] = {}
+    def __init__(self, results: Sequence[Mapping[str, Any]] = ()) -> None:
+        self._by_id: dict[str, Kept] = {}
+        self._by_pair: dict[tuple[str, str], Kept] = {}
         self.add(results)
 
-    def add(self, results: Iterable[Mapping[str, Any]]) -> None:
-        for result in results:
+    def add(
+        self, results: Sequence[Mapping[str, Any]], texts: Sequence[Mapping[str, Any]] | None = None
+    ) -> None:
+        """Index ``results``; ``texts``, when given, are their JSON texts, in the same order."""
+        for result, kept in zip(results, results if texts is None else texts, strict=True):
             enrollment_id = result.get("enrollmentId")
             if enrollment_id:
-                self._by_id[_str(enrollment_id).lower()] = result
+                self._by_id[_str(enrollment_id).lower()] = (result, kept)
             else:
-                self._by_pair[_pair(result.get("userId"), result.get("courseId"))] = result
+                self._by_pair[_pair(result.get("userId"), result.get("courseId"))] = (result, kept)
 
     def __len__(self) -> int:
         return len(self._by_id) + len(self._by_pair)
 
-    def find(self, enrollment: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """The result of an enrollment, or None when iSpring returned none."""
+    def lookup(self, enrollment: Mapping[str, Any]) -> Kept | None:
+        """The result of an enrollment and what to keep of it; None when iSpring returned none."""
         found = self._by_id.get(_str(enrollment.get("enrollmentId")).lower())
         if found is not None or not self._by_pair:
             return found
         return self._by_pair.get(_pair(enrollment.get("learnerId"), enrollment.get("courseId")))
+
+    def find(self, enrollment: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The result of an enrollment, or None when iSpring returned none."""
+        found = self.lookup(enrollment)
+        return None if found is None else found[0]
 
 
 def map_enrollment(

@@ -68,9 +68,14 @@ from core.models import (
     Skill,
     User,
 )
+from core.remote import item_texts
 
 PAGE_SIZE = 250
 MAX_PAGE_SIZE = 250
+#: where a list answer's records are (``{"data": {"results": [...]}}``)
+RESULTS = ("data", "results")
+#: a page's records, and their JSON texts when kept (``_text_pages``)
+Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 
 logger = logging.getLogger(__name__)
 
@@ -190,24 +195,33 @@ class KomboConnector(Connector):
         self, path: str, params: QueryParams
     ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
         """Every page of a Kombo list, following ``data.next`` until it is null."""
+        async for results, _ in self._text_pages(path, params, texts=False):
+            yield results
+
+    async def _text_pages(
+        self, path: str, params: QueryParams, *, texts: bool = True
+    ) -> AsyncIterator[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]]:
+        """Every page's records, and with ``texts`` their JSON texts (``core.remote``; None
+        for a page whose texts do not line up with its records)."""
         base: QueryParams = [*params, ("page_size", self._page_size)]
         seen: set[str] = set()
 
         def get(query: QueryParams) -> Fetch:
             return lambda: self.request("GET", path, params=query)
 
-        def read(response: httpx.Response) -> tuple[Sequence[Mapping[str, Any]], Follow]:
+        def read(response: httpx.Response) -> tuple[Page, Follow]:
             page = self._read(response, wire.read_page)
+            found = item_texts(response.content, RESULTS, len(page.results)) if texts else None
             if page.next is None:
-                return page.results, None
+                return (page.results, found), None
             if page.next in seen:
                 raise self._unexpected(response, "the next cursor repeats an earlier one")
             seen.add(page.next)
-            return page.results, get([*base, ("cursor", page.next)])
+            return (page.results, found), get([*base, ("cursor", page.next)])
 
-        async for results in self.pages_ahead(get(base)(), read):
+        async for results, found in self.pages_ahead(get(base)(), read):
             if results:
-                yield results
+                yield results, found
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -295,10 +309,12 @@ class KomboConnector(Connector):
         wanted = frozenset(statuses)
         refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
-            async for items in self._pages("/lms/course-progressions", params):
-                for item in items:
+            async for items, texts in self._text_pages("/lms/course-progressions", params):
+                for index, item in enumerate(items):
                     self._remember_progression(item)
                     enrollment = mapping.map_progression(item, refs)
+                    if texts is not None:
+                        enrollment.remote_data = texts[index]
                     if revisions and enrollment.course.id not in revisions:
                         continue
                     if wanted and enrollment.status not in wanted:

@@ -49,6 +49,7 @@ need it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from itertools import product
@@ -63,8 +64,11 @@ from core.connectors.lms365 import mapping, wire
 from core.errors import BadRequestError, NotFoundError, UnsupportedOperationError
 from core.gcpause import full_collections_deferred
 from core.models import Course, Enrollment, EnrollmentStatus, Refs, Session, User
+from core.remote import item_texts
 
 API = "/odata/v2"
+#: where a list answer's entities are (``{"value": [...]}``)
+VALUES = ("value",)
 #: ids per ``in (...)`` list: two lists and every status clause stay under 100 filter nodes
 ID_CHUNK = 20
 
@@ -138,19 +142,25 @@ class LMS365Connector(Connector):
 
     # -- paging --------------------------------------------------------------------------------
 
-    async def _pages(self, path: str, params: QueryParams) -> AsyncIterator[wire.Page]:
-        """Every page of an entity set, following ``@odata.nextLink``."""
-        async for page in self._follow(self.request("GET", path, params=params)):
+    async def _pages(
+        self, path: str, params: QueryParams, *, texts: bool = False
+    ) -> AsyncIterator[wire.Page]:
+        """Every page of an entity set, following ``@odata.nextLink``; with ``texts``, each
+        page's ``texts`` are its values' JSON texts (None where they do not line up)."""
+        async for page in self._follow(self.request("GET", path, params=params), texts=texts):
             yield page
 
     def _follow(
-        self, first: httpx.Response | Awaitable[httpx.Response]
+        self, first: httpx.Response | Awaitable[httpx.Response], *, texts: bool = False
     ) -> AsyncIterator[wire.Page]:
         """The page ``first`` is (or answers) and every page its ``@odata.nextLink`` leads to."""
         seen: set[str] = set()
 
         def read(response: httpx.Response) -> tuple[wire.Page, Follow]:
             page = self._read(response, wire.read_page)
+            if texts:
+                found = item_texts(response.content, VALUES, len(page.values))
+                page = dataclasses.replace(page, texts=found)
             if page.next_link is None:
                 return page, None
             if page.next_link in seen:
@@ -233,12 +243,15 @@ class LMS365Connector(Connector):
                     ]
                 )
                 params: QueryParams = [("$filter", query)] if query else []
-                async for item in self._entities("Enrollments", params):
-                    self._remember_login(item.get("UserId"), item.get("UserLoginName"))
-                    enrollment = mapping.map_enrollment(item, now=now, refs=refs)
-                    if wanted and enrollment.status not in wanted:
-                        continue
-                    yield enrollment
+                async for page in self._pages(f"{API}/Enrollments", params, texts=True):
+                    for index, item in enumerate(page.values):
+                        self._remember_login(item.get("UserId"), item.get("UserLoginName"))
+                        enrollment = mapping.map_enrollment(item, now=now, refs=refs)
+                        if page.texts is not None:
+                            enrollment.remote_data = page.texts[index]
+                        if wanted and enrollment.status not in wanted:
+                            continue
+                        yield enrollment
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ class Page:
     values: Sequence[Mapping[str, Any]]
     next_link: str | None
     count: int | None = None
+    #: the values' JSON texts, when a listing keeps them (``core.remote``)
+    texts: Sequence[Mapping[str, Any]] | None = None
 
 
 def read_page(body: Any) -> Page:
