@@ -497,7 +497,10 @@ class ISpringConnector(Connector):
         await self._call("POST", "/enrollment", body=body)
         by_pair: dict[tuple[str, str], Enrollment] = {}
         async for enrollment in self.list_enrollments(user_ids=users, course_ids=courses):
-            by_pair.setdefault(mapping.pair_of(enrollment.remote_data["enrollment"]), enrollment)
+            # the pair from the normalized ids (the learner's and the course's, as listed):
+            # the item itself is kept as text, which each read would decode again
+            pair = mapping.pair_key(enrollment.user.id, enrollment.course.id)
+            by_pair.setdefault(pair, enrollment)
         return [
             by_pair[pair]
             for course_id in courses
