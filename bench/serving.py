@@ -25,6 +25,7 @@ import gc
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,29 @@ def bench_app(sandbox_app: Starlette, baselines: Baselines) -> Starlette:
     )
 
 
-class BenchServer:
+class _Served(ABC):
+    """A server that is a context manager: started on entry, stopped on exit."""
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class BenchServer(_Served):
     """A sandbox app and the baselines under one uvicorn server (a context manager)."""
 
     def __init__(self, sandbox_app: Starlette, *, log_file: Path | None = None) -> None:
@@ -118,20 +141,8 @@ class BenchServer:
         response.raise_for_status()
         return response
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class ChildServer:
+class ChildServer(_Served):
     """``lmsbridge sandbox --memory --scenario SCENARIO`` on a free port of 127.0.0.1, in a
     child process (a context manager); its output goes to ``log_file``."""
 
@@ -176,15 +187,3 @@ class ChildServer:
                 self._process.kill()
                 self._process.wait()
         self._process = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -7,39 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from typing import Any, Self
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from core.capabilities import Capabilities
-from core.connector import Connector, Follow
+from core.connector import Follow
 from core.errors import ServerError
-from core.models import Course, Enrollment, User
+from tests.unit.test_connector_base import Probe
 
 PAGES = 3
 
 
-class Pager(Connector):
+class Pager(Probe):
     """A connector whose listing is ``GET /items?page=N``, answered ``{"items", "next"}``."""
-
-    vendor = "pager"
-    capabilities = Capabilities(operations=frozenset())
-
-    @classmethod
-    def from_secrets(
-        cls,
-        *,
-        base_url: str,
-        secrets: Mapping[str, str],
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> Self:
-        return cls(base_url=base_url, http_client=http_client, **options)
-
-    def _error_details(self, body: Any) -> tuple[str | None, str | None]:
-        return None, None
 
     def items(self) -> AsyncGenerator[list[int], None]:
         def read(response: httpx.Response) -> tuple[list[int], Follow]:
@@ -50,18 +32,6 @@ class Pager(Connector):
             return body["items"], lambda: self.request("GET", "/items", params=[("page", after)])
 
         return self.pages_ahead(self.request("GET", "/items", params=[("page", 1)]), read)
-
-    async def list_users(self) -> AsyncIterator[User]:
-        if False:
-            yield
-
-    async def list_courses(self) -> AsyncIterator[Course]:
-        if False:
-            yield
-
-    async def list_enrollments(self, **_: Any) -> AsyncIterator[Enrollment]:
-        if False:
-            yield
 
 
 def page_answer(number: int) -> dict[str, Any]:
@@ -137,33 +107,44 @@ async def test_cancelled_while_starting_the_request_ahead_cancels_it() -> None:
     await asyncio.wait_for(cancelled.wait(), 5)
 
 
+Hold = Callable[[int, asyncio.StreamReader], Awaitable[bool]]
+
+
+@contextlib.asynccontextmanager
+async def page_server(hold: Hold) -> AsyncIterator[str]:
+    """A TCP server on 127.0.0.1 (its base URL) answering ``GET /items?page=N`` with page N once
+    ``hold(N, reader)`` returns True; when it returns False the connection ends unanswered."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.closing(writer), contextlib.suppress(asyncio.IncompleteReadError):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                number = int(httpx.URL(head.split(b" ", 2)[1].decode()).params["page"])
+                if not await hold(number, reader):
+                    return
+                body = httpx.Response(200, json=page_answer(number)).read()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
 async def test_over_tcp_the_page_is_handed_on_once_the_next_request_is_written() -> None:
     """httpcore's trace says the next request is on the wire: the current page is handed on
     while its answer is still held back by the server."""
     requested: list[int] = []
     answer_two = asyncio.Event()
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.closing(writer):
-            await answer(reader, writer)
+    async def hold(number: int, reader: asyncio.StreamReader) -> bool:
+        requested.append(number)
+        if number == 2:
+            await answer_two.wait()
+        return True
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            target = head.split(b" ", 2)[1].decode()
-            number = int(httpx.URL(target).params["page"])
-            requested.append(number)
-            if number == 2:
-                await answer_two.wait()
-            body = httpx.Response(200, json=page_answer(number)).read()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-            writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-            await writer.drain()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server, httpx.AsyncClient() as client:
-        connector = Pager(base_url=f"http://127.0.0.1:{port}", http_client=client)
-        listing = connector.items()
+    async with page_server(hold) as base_url, httpx.AsyncClient() as client:
+        listing = Pager(base_url=base_url, http_client=client).items()
         first = await asyncio.wait_for(anext(listing), 5)
         assert first == [10, 11]
         assert requested == [1, 2]  # page 2 asked, and not yet answered
@@ -178,27 +159,15 @@ async def test_over_tcp_leaving_early_cancels_the_request_ahead() -> None:
     carried it is closed before the server answers."""
     dropped = asyncio.Event()
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.closing(writer):
-            await answer(reader, writer)
+    async def hold(number: int, reader: asyncio.StreamReader) -> bool:
+        if number == 2:
+            if not await reader.read(1):  # the client hung up: its request was cancelled
+                dropped.set()
+            return False
+        return True
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            number = int(httpx.URL(head.split(b" ", 2)[1].decode()).params["page"])
-            if number == 2:
-                if not await reader.read(1):  # the client hung up: its request was cancelled
-                    dropped.set()
-                return
-            body = httpx.Response(200, json=page_answer(number)).read()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-            writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-            await writer.drain()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server, httpx.AsyncClient() as client:
-        connector = Pager(base_url=f"http://127.0.0.1:{port}", http_client=client)
-        listing = connector.items()
+    async with page_server(hold) as base_url, httpx.AsyncClient() as client:
+        listing = Pager(base_url=base_url, http_client=client).items()
         assert await asyncio.wait_for(anext(listing), 5) == [10, 11]
         await listing.aclose()
         await asyncio.wait_for(dropped.wait(), 5)

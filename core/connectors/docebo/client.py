@@ -99,7 +99,7 @@ from core.remote import item_texts
 PAGE_SIZE = 200
 #: where a list answer's items are (``{"data": {"items": [...]}}``)
 ITEMS = ("data", "items")
-#: a page's items, and their JSON texts when kept (``_text_pages``)
+#: a page's items, and their JSON texts when kept (``_pages``)
 Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 #: the two spellings of the single-enrollment path, the plural tried first (see above)
 ENROLLMENT_PATHS: Final = ("/learn/v1/enrollments", "/learn/v1/enrollment")
@@ -254,17 +254,11 @@ class DoceboConnector(Connector):
     # -- paging --------------------------------------------------------------------------------
 
     async def _pages(
-        self, path: str, params: QueryParams
-    ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
-        """Every page of a Docebo list: by cursor when offered, by page number otherwise."""
-        async for items, _ in self._text_pages(path, params, texts=False):
-            yield items
-
-    async def _text_pages(
-        self, path: str, params: QueryParams, *, texts: bool = True
-    ) -> AsyncIterator[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]]:
-        """Every page's items, and with ``texts`` their JSON texts (``core.remote``; None for
-        a page whose texts do not line up with its items)."""
+        self, path: str, params: QueryParams, *, texts: bool = False
+    ) -> AsyncIterator[Page]:
+        """Every page of a Docebo list, by cursor when offered, by page number otherwise: its
+        items, and with ``texts`` their JSON texts (``core.remote``; None for a page whose
+        texts do not line up with its items)."""
         base = [*params, ("page_size", self._page_size)]
 
         def get(query: QueryParams) -> Fetch:
@@ -287,13 +281,13 @@ class DoceboConnector(Connector):
     # -- operations ----------------------------------------------------------------------------
 
     async def list_users(self) -> AsyncIterator[User]:
-        async for items in self._pages("/manage/v1/user", [("sort_attr", "user_id")]):
+        async for items, _ in self._pages("/manage/v1/user", [("sort_attr", "user_id")]):
             for item in items:
                 yield mapping.map_user(item)
 
     async def list_courses(self) -> AsyncIterator[Course]:
         soft: set[str] = set()
-        async for items in self._pages("/learn/v1/courses", [("sort_by", "id_course")]):
+        async for items, _ in self._pages("/learn/v1/courses", [("sort_by", "id_course")]):
             for item in items:
                 course = mapping.map_course(item)
                 if item.get("soft_deadline"):
@@ -385,7 +379,7 @@ class DoceboConnector(Connector):
         now = datetime.now(UTC)
         refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
-            async for items, texts in self._text_pages(path, params):
+            async for items, texts in self._pages(path, params, texts=True):
                 for index, item in enumerate(items):
                     enrollment = mapping.map_course_enrollment(
                         item, now=now, soft_deadline_courses=soft, refs=refs
@@ -456,7 +450,7 @@ class DoceboConnector(Connector):
         if sort_direction:
             params.append(("sort_by_direction", sort_direction))
         now = datetime.now(UTC)
-        async for items in self._pages("/learn/v1/enrollments", params):
+        async for items, _ in self._pages("/learn/v1/enrollments", params):
             for item in items:
                 yield mapping.map_learner_item(item, now=now)
 
@@ -570,7 +564,7 @@ class DoceboConnector(Connector):
     async def list_sessions(self, *, course_id: str) -> AsyncIterator[Session]:
         path = f"/course/v1/courses/{course_id}/sessions"
         try:
-            async for items in self._pages(path, []):
+            async for items, _ in self._pages(path, []):
                 for item in items:
                     yield mapping.map_session(item, course_id=course_id)
         except BadRequestError as err:
@@ -648,7 +642,7 @@ class DoceboConnector(Connector):
     async def list_learning_plans(self) -> AsyncIterator[LearningPlan]:
         limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
         path = "/learningplan/v1/learningplans"
-        async for items in self._pages(path, [("sort_attr", "learning_plan_id")]):
+        async for items, _ in self._pages(path, [("sort_attr", "learning_plan_id")]):
             tasks = [asyncio.create_task(self._plan_detail(item, limit)) for item in items]
             try:
                 details = await asyncio.gather(*tasks)
@@ -692,7 +686,7 @@ class DoceboConnector(Connector):
             server = sorted({s for st in wanted for s in mapping.PLAN_SERVER_STATUSES[st]})
             params.append(("status", ",".join(server)))
         path = "/learningplan/v1/learningplans/enrollments"
-        async for items in self._pages(path, params):
+        async for items, _ in self._pages(path, params):
             for item in items:
                 enrollment = mapping.map_plan_enrollment(item)
                 if not wanted or enrollment.status in wanted:

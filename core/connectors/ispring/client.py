@@ -71,7 +71,7 @@ MAX_PAGE_SIZE: Final = 1000
 TOKEN_MARGIN: Final = 60.0
 #: id filters beyond this many go in a POST body rather than the URL
 MAX_QUERY_IDS: Final = 50
-#: a page's items, and their JSON texts when kept (``_text_pages``)
+#: a page's items, and their JSON texts when kept (``_pages``)
 Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 #: every user status (1 active, 3 inactive, 5 terminated): results default to active users only
 ALL_USER_STATUSES: Final = (1, 3, 5)
@@ -254,25 +254,12 @@ class ISpringConnector(Connector):
         *,
         params: QueryParams | None = None,
         body: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
-        """Every page of a list, following ``nextPageToken``: ``GET`` with ``params``, or
-        ``POST`` with the filters and paging in ``body``."""
-        listing = self._text_pages(path, key, shape, params=params, body=body, texts=False)
-        async for items, _ in listing:
-            yield items
-
-    async def _text_pages(
-        self,
-        path: str,
-        key: str,
-        shape: wire.Obj,
-        *,
-        params: QueryParams | None = None,
-        body: Mapping[str, Any] | None = None,
-        texts: bool = True,
+        texts: bool = False,
     ) -> AsyncIterator[Page]:
-        """Every page's items, and with ``texts`` their JSON texts (``core.remote``; None for
-        an XML page, or a page whose texts do not line up with its items)."""
+        """Every page of a list, following ``nextPageToken``: ``GET`` with ``params``, or
+        ``POST`` with the filters and paging in ``body``. Each page's items, and with
+        ``texts`` their JSON texts (``core.remote``; None for an XML page, or a page whose
+        texts do not line up with its items)."""
         reader = partial(wire.read_page, key=key)
         seen: set[str] = set()
 
@@ -321,7 +308,8 @@ class ISpringConnector(Connector):
             *wire.array("logins[]", logins),
             *wire.array("emails[]", emails),
         ]
-        async for items in self._pages("/users/v2", "userProfiles", wire.USERS_PAGE, params=params):
+        pages = self._pages("/users/v2", "userProfiles", wire.USERS_PAGE, params=params)
+        async for items, _ in pages:
             for item in items:
                 yield mapping.map_user(item)
 
@@ -334,7 +322,7 @@ class ISpringConnector(Connector):
             *wire.array("contentItemIds[]", content_item_ids),
             *wire.array("contentTypes", content_types),
         ]
-        async for items in self._pages(
+        async for items, _ in self._pages(
             "/contents", "contentItems", wire.CONTENT_PAGE, params=params
         ):
             for item in items:
@@ -389,13 +377,13 @@ class ISpringConnector(Connector):
                 "enrollmentIds": list(enrollment_ids) or None,
             }
             body = {name: value for name, value in body.items() if value is not None}
-            return self._text_pages("/enrollments", key, shape, body=body)
+            return self._pages("/enrollments", key, shape, body=body, texts=True)
         params: QueryParams = [
             *wire.array("courseIds[]", course_ids),
             *wire.array("learnerIds[]", user_ids),
             *wire.array("enrollmentIds[]", enrollment_ids),
         ]
-        return self._text_pages("/enrollments", key, shape, params=params)
+        return self._pages("/enrollments", key, shape, params=params, texts=True)
 
     async def _results(
         self,
@@ -417,8 +405,8 @@ class ISpringConnector(Connector):
             params += wire.array("courseIds", course_ids)
         params += wire.array("completionStatuses", completion_statuses)
         index = mapping.ResultIndex()
-        async for items, texts in self._text_pages(
-            "/learners/results", "results", wire.RESULTS_PAGE, params=params
+        async for items, texts in self._pages(
+            "/learners/results", "results", wire.RESULTS_PAGE, params=params, texts=True
         ):
             index.add(items, texts)
         return index

@@ -74,7 +74,7 @@ PAGE_SIZE = 250
 MAX_PAGE_SIZE = 250
 #: where a list answer's records are (``{"data": {"results": [...]}}``)
 RESULTS = ("data", "results")
-#: a page's records, and their JSON texts when kept (``_text_pages``)
+#: a page's records, and their JSON texts when kept (``_pages``)
 Page = tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]
 
 logger = logging.getLogger(__name__)
@@ -192,17 +192,11 @@ class KomboConnector(Connector):
         return params
 
     async def _pages(
-        self, path: str, params: QueryParams
-    ) -> AsyncIterator[Sequence[Mapping[str, Any]]]:
-        """Every page of a Kombo list, following ``data.next`` until it is null."""
-        async for results, _ in self._text_pages(path, params, texts=False):
-            yield results
-
-    async def _text_pages(
-        self, path: str, params: QueryParams, *, texts: bool = True
-    ) -> AsyncIterator[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]] | None]]:
-        """Every page's records, and with ``texts`` their JSON texts (``core.remote``; None
-        for a page whose texts do not line up with its records)."""
+        self, path: str, params: QueryParams, *, texts: bool = False
+    ) -> AsyncIterator[Page]:
+        """Every page of a Kombo list, following ``data.next`` until it is null: its records,
+        and with ``texts`` their JSON texts (``core.remote``; None for a page whose texts do
+        not line up with its records)."""
         base: QueryParams = [*params, ("page_size", self._page_size)]
         seen: set[str] = set()
 
@@ -238,7 +232,7 @@ class KomboConnector(Connector):
         (case-insensitive); filters of different names must all match."""
         filters = {"ids": ids, "remote_ids": remote_ids, "work_emails": work_emails}
         params = self._list_params(filters, updated_after, include_deleted)
-        async for items in self._pages("/lms/users", params):
+        async for items, _ in self._pages("/lms/users", params):
             for item in items:
                 yield mapping.map_user(item)
 
@@ -254,7 +248,7 @@ class KomboConnector(Connector):
         when both are given)."""
         filters = {"ids": ids, "remote_ids": remote_ids}
         params = self._list_params(filters, updated_after, include_deleted)
-        async for items in self._pages("/lms/skills", params):
+        async for items, _ in self._pages("/lms/skills", params):
             for item in items:
                 yield mapping.map_skill(item)
 
@@ -271,7 +265,7 @@ class KomboConnector(Connector):
         ``updated_after``, every revision of each course that changed."""
         filters = {"ids": kombo_course_ids, "remote_ids": kombo_course_remote_ids}
         params = self._list_params(filters, updated_after, include_deleted)
-        async for items in self._pages("/lms/courses", params):
+        async for items, _ in self._pages("/lms/courses", params):
             for item in items:
                 self._remember_course(item)
                 for course in mapping.map_course(item, include_deleted=include_deleted):
@@ -309,7 +303,7 @@ class KomboConnector(Connector):
         wanted = frozenset(statuses)
         refs = Refs()
         with full_collections_deferred():  # 100,000 surviving records: see core.gcpause
-            async for items, texts in self._text_pages("/lms/course-progressions", params):
+            async for items, texts in self._pages("/lms/course-progressions", params, texts=True):
                 for index, item in enumerate(items):
                     self._remember_progression(item)
                     enrollment = mapping.map_progression(item, refs)
