@@ -368,6 +368,8 @@ class ISpringConnector(Connector):
         user_ids: Sequence[str],
         course_ids: Sequence[str],
         enrollment_ids: Sequence[str],
+        *,
+        texts: bool = True,
     ) -> AsyncIterator[Page]:
         key, shape = "enrollments", wire.ENROLLMENTS_PAGE
         if len(user_ids) + len(course_ids) + len(enrollment_ids) > MAX_QUERY_IDS:
@@ -377,13 +379,13 @@ class ISpringConnector(Connector):
                 "enrollmentIds": list(enrollment_ids) or None,
             }
             body = {name: value for name, value in body.items() if value is not None}
-            return self._pages("/enrollments", key, shape, body=body, texts=True)
+            return self._pages("/enrollments", key, shape, body=body, texts=texts)
         params: QueryParams = [
             *wire.array("courseIds[]", course_ids),
             *wire.array("learnerIds[]", user_ids),
             *wire.array("enrollmentIds[]", enrollment_ids),
         ]
-        return self._pages("/enrollments", key, shape, params=params, texts=True)
+        return self._pages("/enrollments", key, shape, params=params, texts=texts)
 
     async def _results(
         self,
@@ -552,7 +554,7 @@ class ISpringConnector(Connector):
         none."""
         found = [
             str(item.get("enrollmentId"))
-            async for items, _ in self._enrollment_pages([user_id], [course_id], ())
+            async for items, _ in self._enrollment_pages([user_id], [course_id], (), texts=False)
             for item in items
             if mapping.is_pair(item, user_id, course_id)
         ]
