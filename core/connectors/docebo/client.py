@@ -4,7 +4,9 @@ Authentication is OAuth2 at ``POST /oauth2/token`` (form body): the password gra
 username is configured, client credentials otherwise. The token is renewed 60 seconds before it
 expires (with the refresh token when Docebo gave one) and once more after a 401. Listing asks for
 Docebo's cursor (``get_cursor=1``) so a full listing is one consistent pass while records change,
-and falls back to page numbers when an answer carries no cursor.
+and falls back to page numbers when an answer carries no cursor. Each next page is asked for
+before the page in hand is mapped (``Connector.pages_ahead``), and an enrollment listing keeps
+each item as its JSON text in ``remote_data`` (``core.remote``).
 
 Course enrollments are read from the admin view ``GET /course/v1/courses/enrollments`` (and, for
 one learning plan's courses, ``GET /learningplan/v1/learningplans/{id}/courses/enrollments``);

@@ -19,7 +19,10 @@ Listing: ``GET /users/v2`` (v2 statuses), ``GET /contents`` and ``GET /enrollmen
 with ``pageSize`` (``page_size``, at most 1000) and ``pageToken`` until an answer has no
 ``nextPageToken``; id filters go as ``name[]`` query parameters. When the id filters of an
 enrollment listing are too many for a URL (more than ``MAX_QUERY_IDS``), it is
-``POST /enrollments`` with the filters and paging in the body instead.
+``POST /enrollments`` with the filters and paging in the body instead. Each next page is asked
+for before the page in hand is mapped (``Connector.pages_ahead``); an enrollment listing keeps
+the enrollment and its result each as its JSON text in ``remote_data`` (``core.remote``; the
+decoded values for an XML tenant).
 
 Enrollments and results: ``list_enrollments`` first reads every ``GET /learners/results`` page
 of the same selection once (``userIds``, ``courseIds``, ``enrollmentIds``; the

@@ -16,7 +16,9 @@ follows ``data.next`` as ``cursor`` until it is null, ``page_size`` records at a
 course also when one of its revisions changed, a progression not when its user or revision did;
 sent in UTC with the fraction cut to milliseconds, so nothing is skipped) and
 ``include_deleted`` (records Kombo marks deleted, with ``remote_deleted_at`` in their
-``remote_data``), plus the document's server-side filters.
+``remote_data``), plus the document's server-side filters. Each next page is asked for before
+the page in hand is mapped (``Connector.pages_ahead``), and a progression listing keeps each
+record as its JSON text in ``remote_data`` (``core.remote``).
 
 Courses: each course *revision* is one normalized ``Course`` (see ``mapping``), and listing
 yields every revision of every course, active or not, so each enrollment's course is among

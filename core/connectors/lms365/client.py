@@ -8,7 +8,9 @@ empty code) and message; the class follows the HTTP status.
 
 Listing (``GET /odata/v2/Users``, ``Courses``, ``CourseSessions``, ``Enrollments``) follows
 ``@odata.nextLink`` (server-driven paging, 100 entities a page) until it is absent; a next link
-that leaves the connection's base URL or repeats an earlier one is refused. Filters go to the
+that leaves the connection's base URL or repeats an earlier one is refused. Each next link is
+followed before the page in hand is mapped (``Connector.pages_ahead``), and an enrollment
+listing keeps each entity as its JSON text in ``remote_data`` (``core.remote``). Filters go to the
 server as ``$filter``: ``user_ids``/``course_ids`` as ``UserId in (...)``/``CourseId in
 (...)`` (GUID literals; a value that is not a GUID names nothing and is dropped) and
 ``statuses`` through ``mapping.status_clause``. ASP.NET Core OData allows 100 nodes in a
