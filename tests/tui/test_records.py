@@ -16,6 +16,7 @@ from core.models import (
     User,
     UserRef,
 )
+from core.remote import item_texts
 from tui.records import COLUMNS, Kind, RowBuilder, record_fields, search_text, to_json
 
 
@@ -106,3 +107,15 @@ def test_to_json_shows_unencodable_values_as_text() -> None:
     assert json.loads(to_json({"when": datetime(2025, 1, 2, tzinfo=UTC)})) == {
         "when": "2025-01-02 00:00:00+00:00"
     }
+
+
+def test_to_json_shows_kept_json_texts_as_their_objects() -> None:
+    page = b'{"value": [{"enrollmentId": "e1", "progress": 50}, {"userId": "u1"}]}'
+    texts = item_texts(page, ("value",), 2)
+    assert texts is not None
+    kept = {"enrollment": texts[0], "result": texts[1]}  # iSpring's shape
+    assert json.loads(to_json(kept)) == {
+        "enrollment": {"enrollmentId": "e1", "progress": 50},
+        "result": {"userId": "u1"},
+    }
+    assert json.loads(to_json(texts[0])) == {"enrollmentId": "e1", "progress": 50}
