@@ -10,12 +10,19 @@ an ``LmsError`` (one readable line, no secrets) or any unexpected exception ends
 While it runs, the cyclic collector's full collections wait (``core.gcpause``): every record
 of a listing survives, so the full collections a growing heap triggers would each walk every
 record loaded so far (and everything else the process holds) for nothing.
+
+The three listings of a connection load at once, and :class:`SharedConnectors` gives them one
+connector while any of them runs: one sign-in instead of three (and, for a connector a factory
+paces to the tenant's rate limit with ``Connector.requests_per_second``, one pacing instead of
+three at the full rate each). It is closed when the last of them ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TypeAlias
 
 from textual.message import Message
@@ -27,6 +34,9 @@ from core.gcpause import full_collections_deferred
 from tui.records import SEARCH_SEPARATOR, Kind, Record, Row, RowBuilder
 
 ConnectorFactory: TypeAlias = Callable[[Connection], Connector]
+#: opens a connector for a connection: a factory (a connector is its own context manager), or
+#: ``SharedConnectors.use``
+Opener: TypeAlias = Callable[[Connection], AbstractAsyncContextManager[Connector]]
 
 BATCH_INTERVAL = 0.1
 #: a batch is rows built and a repaint of the table, status and sidebar: 20,000 rows build in
@@ -97,11 +107,37 @@ class LoadFailed(LoadMessage):
         self.error = error
 
 
+class SharedConnectors:
+    """One connector per connection, shared by the loads that run at once (see the module
+    docstring), made by ``factory`` and closed when its last user leaves."""
+
+    def __init__(self, factory: ConnectorFactory) -> None:
+        self.factory = factory
+        self._open: dict[str, tuple[Connector, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def use(self, connection: Connection) -> AsyncIterator[Connector]:
+        name = connection.name
+        # No await before the entry is counted: loads starting together find it. (A connector
+        # is opened by making it; its ``__aenter__`` only returns it.)
+        connector, users = self._open.get(name) or (self.factory(connection), 0)
+        self._open[name] = (connector, users + 1)
+        try:
+            yield connector
+        finally:
+            connector, users = self._open[name]
+            if users > 1:
+                self._open[name] = (connector, users - 1)
+            else:
+                del self._open[name]
+                await connector.aclose()
+
+
 async def load(
     connection: Connection,
     kind: Kind,
     generation: int,
-    factory: ConnectorFactory,
+    factory: Opener,
     post: Callable[[Message], object],
     *,
     interval: float = BATCH_INTERVAL,

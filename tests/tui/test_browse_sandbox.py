@@ -5,12 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from core.connections import Connection
+from core.connector import Connector
 from core.connectors.docebo import DoceboConnector
+from tests.conftest import in_process_client
 from tui.app import LmsBridgeApp, make_app
 from tui.loading import ConnectorFactory
 from tui.records import Kind, RowBuilder, search_text
@@ -118,3 +122,30 @@ async def test_sandbox_wrong_secret_shows_authentication_error(
         await pilot.press("r")
         await loaded(app, pilot)
         assert app.is_running
+
+
+async def test_sandbox_listings_of_a_connection_sign_in_once(
+    docebo_connection: Connection, sandbox_app: Starlette
+) -> None:
+    """The users, courses and enrollments loads share one connector, so one token."""
+    tokens: list[httpx.Request] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def seen(request: httpx.Request) -> None:
+        if request.url.path.endswith("/oauth2/token"):
+            tokens.append(request)
+
+    def counting(connection: Connection) -> Connector:
+        clients.append(in_process_client(sandbox_app))
+        clients[-1].event_hooks["request"].append(seen)
+        return connection.connector(http_client=clients[-1])
+
+    app = make_app([docebo_connection], connector_factory=counting)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(app, pilot)
+            assert all(app.browser.dataset(kind).total for kind in Kind)  # type: ignore[union-attr]
+            assert len(tokens) == 1 and len(clients) == 1
+    finally:
+        for client in clients:
+            await client.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -12,7 +13,14 @@ from core.connector import Connector
 from core.errors import AuthenticationError
 from core.models import Course, Enrollment, EnrollmentStatus, User
 from tests.tui.fakes import OfflineConnector
-from tui.loading import LoadFailed, LoadFinished, RecordsLoaded, describe_error, load
+from tui.loading import (
+    LoadFailed,
+    LoadFinished,
+    RecordsLoaded,
+    SharedConnectors,
+    describe_error,
+    load,
+)
 from tui.records import Kind
 
 CONNECTION = Connection(name="fake", vendor="fake", base_url="http://fake.invalid")
@@ -108,3 +116,50 @@ async def test_load_factory_error_posts_failure() -> None:
 def test_describe_error_keeps_first_line() -> None:
     assert describe_error(RuntimeError("first\nsecond")) == "RuntimeError: first"
     assert describe_error(RuntimeError()) == "RuntimeError"
+
+
+class PagedCourses(CourseConnector):
+    """Courses a page of 100 at a time, with a turn of the event loop between pages."""
+
+    async def list_courses(self) -> AsyncIterator[Course]:
+        async for course in super().list_courses():
+            if int(course.id) % 100 == 0:
+                await asyncio.sleep(0)
+            yield course
+
+
+async def test_loads_running_together_share_one_connector_closed_after_the_last() -> None:
+    made: list[CourseConnector] = []
+
+    def factory(connection: Connection) -> Connector:
+        made.append(PagedCourses(300))
+        return made[-1]
+
+    shared = SharedConnectors(factory)
+    posted: list[Message] = []
+    loads = [load(CONNECTION, Kind.COURSES, n, shared.use, posted.append) for n in range(3)]
+    await asyncio.gather(*loads)
+    assert len(made) == 1 and made[0].closed
+    assert sum(isinstance(m, LoadFinished) for m in posted) == 3
+    await load(CONNECTION, Kind.COURSES, 4, shared.use, posted.append)
+    assert len(made) == 2 and made[1].closed  # a later load opens a new one
+
+
+async def test_shared_connectors_are_per_connection_and_released_on_failure() -> None:
+    made: dict[str, CourseConnector] = {}
+
+    def factory(connection: Connection) -> Connector:
+        failing = AuthenticationError("bad key", vendor="fake", status=401)
+        made[connection.name] = PagedCourses(5, error=failing)
+        return made[connection.name]
+
+    shared = SharedConnectors(factory)
+    other = Connection(name="other", vendor="fake", base_url="http://other.invalid")
+    posted: list[Message] = []
+    await asyncio.gather(
+        load(CONNECTION, Kind.COURSES, 1, shared.use, posted.append),
+        load(other, Kind.COURSES, 1, shared.use, posted.append),
+    )
+    assert set(made) == {"fake", "other"}
+    assert all(connector.closed for connector in made.values())
+    assert sum(isinstance(m, LoadFailed) for m in posted) == 2

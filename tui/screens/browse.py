@@ -23,7 +23,14 @@ from textual.widgets import Header, Input, Label, OptionList, TabbedContent, Tab
 from textual.worker import Worker
 
 from core.connections import Connection
-from tui.loading import ConnectorFactory, LoadFailed, LoadFinished, RecordsLoaded, load
+from tui.loading import (
+    ConnectorFactory,
+    LoadFailed,
+    LoadFinished,
+    RecordsLoaded,
+    SharedConnectors,
+    load,
+)
 from tui.records import COLUMNS, Kind
 from tui.screens.browse_actions import BrowseActions
 from tui.screens.browse_views import BrowseViews
@@ -108,6 +115,7 @@ class BrowseScreen(BrowseViews, BrowseActions):
         self.store = Store(self.connections)
         self.clock = clock
         self._factory = factory
+        self._connectors = SharedConnectors(factory)
         self._workers: dict[tuple[str, Kind], Worker[None]] = {}
         self._notified: dict[str, set[str]] = {}
         self.key: str | None = self.connections[0].name if self.connections else None
@@ -186,7 +194,7 @@ class BrowseScreen(BrowseViews, BrowseActions):
 
     @work(group="load", exit_on_error=False)
     async def _load(self, connection: Connection, kind: Kind, generation: int) -> None:
-        await load(connection, kind, generation, self._factory, self.post_message)
+        await load(connection, kind, generation, self._connectors.use, self.post_message)
 
     # -- status --------------------------------------------------------------------------------
 
