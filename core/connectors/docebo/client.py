@@ -514,9 +514,7 @@ class DoceboConnector(Connector):
             user = enrollment.user.id
             if enrollment.course.id != str(course_id) or user not in waiting or user in found:
                 continue
-            if waiting[user] and enrollment.status is EnrollmentStatus.ENROLLED:
-                enrollment = msgspec.structs.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
-            found[user] = enrollment
+            found[user] = _admitted(enrollment, waiting=waiting[user])
         return [found[user] for user in made if user in found]
 
     def _enroll_body(self, options: Mapping[EnrollOption, Any] | None) -> dict[str, Any]:
@@ -537,9 +535,7 @@ class DoceboConnector(Connector):
         self, user_id: str, course_id: str, *, waiting: bool
     ) -> Enrollment:
         async for enrollment in self.list_enrollments(user_ids=[user_id], course_ids=[course_id]):
-            if waiting and enrollment.status is EnrollmentStatus.ENROLLED:
-                return msgspec.structs.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
-            return enrollment
+            return _admitted(enrollment, waiting=waiting)
         raise NotFoundError(
             f"enrollment of user {user_id} in course {course_id} not found after enrolling",
             vendor=self.vendor,
@@ -767,6 +763,14 @@ def _enrollment_fields(value: Any, vendor: str) -> dict[str, Any]:
             status=400,
         )
     return {str(key): field for key, field in value.items()}
+
+
+def _admitted(enrollment: Enrollment, *, waiting: bool) -> Enrollment:
+    """An enrollment read back after a write: ``assigned`` when the write's answer said
+    ``waiting`` and it still reads as enrolled (see the module docstring)."""
+    if waiting and enrollment.status is EnrollmentStatus.ENROLLED:
+        return msgspec.structs.replace(enrollment, status=EnrollmentStatus.ASSIGNED)
+    return enrollment
 
 
 def _wire_id(value: str) -> int | str:

@@ -236,8 +236,12 @@ def plan_enrollment_id(learning_plan_id: Any, user_id: Any) -> str:
     return f"lp:{learning_plan_id}:{user_id}"
 
 
-def _assigner(value: Any) -> Assigner | None:
-    return Assigner(id=str(value)) if value not in (None, "", 0, "0") else None
+def _assigner(value: Any, refs: Refs | None = None) -> Assigner | None:
+    """Who assigned, from Docebo's creator id (none for an empty one or 0), shared through
+    ``refs`` when a listing gives one."""
+    if value in (None, "", 0, "0"):
+        return None
+    return Assigner(id=str(value)) if refs is None else refs.assigner(str(value))
 
 
 def map_user(item: Mapping[str, Any]) -> User:
@@ -298,7 +302,6 @@ def map_course_enrollment(
     user_id = _str_id(item.get("user_id"))
     due_at = parse_date(item.get("enrollment_validity_end_date"))
     created = parse_date(item.get("enrollment_created_at"))
-    created_by = item.get("enrollment_created_by")
     fields = item.get("enrollment_fields")
     if fields.__class__ is not dict:  # as decoded, skip the slower ABC check
         fields = dict(fields) if isinstance(fields, Mapping) else {}
@@ -323,9 +326,7 @@ def map_course_enrollment(
         progress_percent=_number(item.get("enrollment_completion_percentage")),
         time_spent_seconds=_int(item.get("enrollment_time_spent")),
         score=_number(item.get("enrollment_score")),
-        assigned_by=(
-            refs.assigner(_str_id(created_by)) if created_by not in (None, "", 0, "0") else None
-        ),
+        assigned_by=_assigner(item.get("enrollment_created_by"), refs),
         created_at=created,
         updated_at=parse_date(item.get("enrollment_date_last_updated")),
         custom_fields=dict(fields),
