@@ -15,7 +15,9 @@ free port of 127.0.0.1, uvloop and httptools).
 
 :class:`ChildServer` is the sandbox as users run it, ``lmsbridge sandbox --memory``, in a process
 of its own: for a benchmark whose client must not share this process's interpreter lock with
-the server, as it shares none with a real tenant.
+the server, as it shares none with a real tenant. It starts a new interpreter rather than
+``sandbox.embedded.EmbeddedSandbox``'s fork, which needs a process without other threads, and
+by the time a benchmark wants one, this process runs other servers' threads.
 """
 
 from __future__ import annotations
