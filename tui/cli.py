@@ -213,7 +213,20 @@ def _run_tui_on_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def without_httpx_cli() -> None:
+    """Keep ``import httpx`` from importing httpx's own command-line client.
+
+    httpx's ``__init__`` imports ``httpx._main`` (click, ``rich.progress``, pygments' lexers)
+    whenever those are installed, as they are here beside Textual and uvicorn: about 30 ms of
+    ``lmsbridge``'s start-up, for a client it never runs. A ``None`` in ``sys.modules`` makes
+    that import fail, and httpx falls back to a ``httpx.main`` that only says the client cannot
+    run. Nothing else of httpx changes; once httpx is imported this does nothing."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    without_httpx_cli()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "sandbox":

@@ -80,3 +80,36 @@ def test_main_rejects_bad_flag_via_system_exit() -> None:
     with pytest.raises(SystemExit) as info:
         main(["--nope"])
     assert info.value.code == EXIT_USAGE
+
+
+def _python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_httpx_without_its_command_line_client_still_sends_requests() -> None:
+    code = """
+import sys
+from tui.cli import without_httpx_cli
+without_httpx_cli()
+import httpx
+def answer(request):
+    return httpx.Response(200, json={"path": request.url.path})
+with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+    body = client.get("http://tenant.example/learn/v1/courses").json()
+print(body["path"], sys.modules["httpx._main"], "click" in sys.modules)
+"""
+    assert _python(code) == "/learn/v1/courses None False"
+
+
+def test_httpx_cli_left_alone_once_httpx_is_imported() -> None:
+    code = """
+import sys
+import httpx
+from tui.cli import without_httpx_cli
+without_httpx_cli()
+print(sys.modules["httpx._main"] is not None)
+"""
+    assert _python(code) == "True"
