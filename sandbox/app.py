@@ -39,8 +39,9 @@ the reference, holds it as is; the others hold the copy ``drift_world`` makes fo
 which differs when the scenario has a ``[drift]`` table (the default scenario does), so that
 reconciling two tenants has something to find.
 
-Errors of the platform itself (an unknown path, a wrong method, a body over ``MAX_BODY``
-bytes, answered 413) are rendered in the format of the vendor whose prefix the path is under.
+Errors of the platform itself (an unknown path, a wrong method, a body over
+``sandbox.front.MAX_BODY`` bytes, answered 413) are rendered in the format of the vendor whose
+prefix the path is under.
 The sandbox imports nothing from ``core``: the connectors are proven against it by tests.
 """
 
@@ -49,7 +50,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import hmac
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,17 +60,18 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import BaseRoute, Route
 
 from sandbox.activity import Activity, parse_plan
 from sandbox.admin import NAMESPACE_ROUTES, TOOL_ROUTES
 from sandbox.clock import Clock
 from sandbox.events import EventLog
-from sandbox.faults import FaultError, FaultInjector, Faults, check_rules
+from sandbox.faults import FaultError, Faults, check_rules
+from sandbox.front import Front
 from sandbox.http import BodyError, JSONResponse, read_json_object, route_path
-from sandbox.journal import Journal, JournalRecorder
-from sandbox.namespaces import NamespaceRouter, Namespaces, Spec
+from sandbox.journal import Journal
+from sandbox.namespaces import Namespaces, Spec
+from sandbox.routing import IndexedRouter, indexed_mount
 from sandbox.seeding import Scenario, build_world, drift_world, load_scenario
 from sandbox.snapshots import Snapshot, Snapshots
 from sandbox.store import Store
@@ -89,8 +90,6 @@ VENDORS: Final[tuple[type[Vendor], ...]] = (
 )
 #: the vendor whose tenant holds the scenario's world as is; every other one drifts from it
 REFERENCE_VENDOR: Final = DoceboBackend.name
-#: the largest request body accepted (413 beyond it)
-MAX_BODY: Final = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,61 +389,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-class BodyLimit:
-    """Refuse a request body over ``limit`` bytes with 413, declared or streamed."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.limit
-        declared = dict(scope["headers"]).get(b"content-length")
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            if declared is not None and declared.isdigit() and int(declared) > limit:
-                raise HTTPException(413, f"The request body is larger than {limit} bytes")
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise HTTPException(413, f"The request body is larger than {limit} bytes")
-            return message
-
-        await self.app(scope, limited, send)
-
-
-class AdminGuard:
-    """Refuse the admin API (but its health check) without the admin token."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = route_path(scope) if scope["type"] == "http" else ""
-        if (
-            scope["type"] == "http"
-            and path.startswith("/_sandbox/")
-            and path != "/_sandbox/health"
-            and not hmac.compare_digest(
-                dict(scope["headers"]).get(b"authorization", b""), self.expected
-            )
-        ):
-            response = JSONResponse(
-                {"error": "the admin API needs Authorization: Bearer <admin token>", "status": 401},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox as an ASGI app; its state is open (and seeded) on return."""
     sandbox = Sandbox(config or SandboxConfig())
@@ -466,28 +410,29 @@ def build_app(
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     """The app serving ``sandbox``: its vendors, its admin API and its middleware (from the
-    outside in: namespaces, the admin token, the journal, faults, the body limit)."""
+    outside in, all in ``sandbox.front.Front``: namespaces, the admin token, the journal, faults,
+    the body limit)."""
     routes: list[BaseRoute] = [
-        Mount(vendor.prefix, routes=vendor.routes()) for vendor in sandbox.vendors.values()
+        indexed_mount(vendor.prefix, vendor.routes()) for vendor in sandbox.vendors.values()
     ]
     admin = ADMIN_ROUTES
     if sandbox.namespaces is None:
         admin = [route for route in ADMIN_ROUTES if route not in NAMESPACE_ROUTES]
-    routes.append(Mount("/_sandbox", routes=admin))
+    routes.append(indexed_mount("/_sandbox", admin))
     app = Starlette(
-        routes=routes,
         exception_handlers={VendorError: vendor_error, HTTPException: http_error},
-        lifespan=lifespan,
     )
+    # the routes a path can match looked up before Starlette's scan (``sandbox.routing``)
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.sandbox = sandbox
     app.state.webhooks = sandbox.webhooks
-    app.add_middleware(BodyLimit)
-    app.add_middleware(FaultInjector, faults=sandbox.faults)
-    app.add_middleware(JournalRecorder, journal=sandbox.journal)
-    if sandbox.config.admin_token:
-        app.add_middleware(AdminGuard, token=sandbox.config.admin_token)
-    if sandbox.namespaces is not None:
-        app.add_middleware(NamespaceRouter, namespaces=sandbox.namespaces)
+    app.add_middleware(
+        Front,
+        journal=sandbox.journal,
+        faults=sandbox.faults,
+        namespaces=sandbox.namespaces,
+        admin_token=sandbox.config.admin_token,
+    )
     return app
 
 

@@ -37,7 +37,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.clock import Clock
 from sandbox.faults import FAULT_SCOPE
-from sandbox.http import route_path
 from sandbox.vendors.base import Vendor
 
 DEFAULT_SIZE: Final = 1000
@@ -296,26 +295,18 @@ def _body(headers: dict[str, str], raw: bytes, total: int) -> Any:
 
 
 class JournalRecorder:
-    """ASGI middleware writing every vendor request to the :class:`Journal`; without the
-    journal on, or for a path under no vendor, it only checks that."""
+    """Passes a vendor's request on to ``app`` and writes it to the :class:`Journal` (with
+    bodies or without, as the journal says); ``sandbox.front.Front`` picks the requests."""
 
     def __init__(self, app: ASGIApp, journal: Journal) -> None:
         self.app = app
         self.journal = journal
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def record(
+        self, scope: Scope, receive: Receive, send: Send, vendor: str, path: str
+    ) -> None:
+        """Pass a request to ``vendor`` (at ``path``) on, and journal it without bodies."""
         journal = self.journal
-        if not journal.enabled or scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = route_path(scope)
-        vendor = journal.vendor_of(path)
-        if vendor is None:
-            await self.app(scope, receive, send)
-            return
-        if journal.bodies:
-            await self._with_bodies(scope, receive, send, vendor, path)
-            return
         status = 0
 
         async def sent(message: Message) -> None:
@@ -345,7 +336,7 @@ class JournalRecorder:
                 error,
             )
 
-    async def _with_bodies(
+    async def record_bodies(
         self, scope: Scope, receive: Receive, send: Send, vendor: str, path: str
     ) -> None:
         request = bytearray()
